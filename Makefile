@@ -1,0 +1,33 @@
+# `make run` and `make test` set everything up themselves: a .venv with pinned versions, then go.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+
+.PHONY: run test bench-migration clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP_INSTALL) -e '.[test]'
+	touch $@
+
+## Start iris on IRIS_HOST:IRIS_PORT (default 127.0.0.1:8000); embedded PostgreSQL unless a database is configured.
+run: $(VENV)/.installed
+	$(BIN)/iris serve --migrate
+
+## Run the whole test suite (embedded PostgreSQL, or TEST_DATABASE_URL's server).
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The 100,000-row `due` migration benchmark (writes its figures to docs/migrations-benchmark.md).
+bench-migration: $(VENV)/.installed-test
+	$(BIN)/python bench/due_migration.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""The HTTP layer: hug routes over the services."""

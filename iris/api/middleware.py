@@ -1,0 +1,66 @@
+"""Per-request plumbing: bounded bodies, path parameters, and one database session per request."""
+
+import falcon
+
+from iris.api.http import ApiError
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class RequestBody:
+    """Reads the body once, refusing more than `max_bytes`, chunked or not, and keeps it on the request."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+
+    def process_request(self, req, resp) -> None:
+        req.context.raw_body = b""
+        req.context.path_params = {}
+        if req.method not in BODY_METHODS:
+            return
+        too_large = ApiError(falcon.HTTP_413, {"body": f"must not exceed {self.max_bytes} bytes"})
+        length = req.content_length
+        if length is not None:
+            if length > self.max_bytes:
+                raise too_large
+            req.context.raw_body = req.bounded_stream.read(length)
+        elif "chunked" in (req.get_header("Transfer-Encoding") or "").lower():
+            data = req.stream.read(self.max_bytes + 1)
+            if len(data) > self.max_bytes:
+                raise too_large
+            req.context.raw_body = data
+
+    def process_resource(self, req, resp, resource, params) -> None:
+        # hug merges query and body keys over path parameters; routes read path values from here only.
+        req.context.path_params = dict(params)
+
+
+class NoBodyStatuses:
+    """204 and 304 carry no body, so they carry no Content-Type either."""
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        if resp.status[:3] in ("204", "304"):
+            resp.delete_header("Content-Type")
+
+
+class SessionPerRequest:
+    """Hands routes a lazily opened session; whatever happened, it is rolled back and closed at the end."""
+
+    def __init__(self, session_factory):
+        self.session_factory = session_factory
+
+    def process_request(self, req, resp) -> None:
+        req.context.session = None
+        req.context.session_factory = self.session_factory
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        session = getattr(req.context, "session", None)
+        if session is not None:
+            req.context.session = None
+            session.close()  # rolls back whatever the use case did not commit, and returns the connection
+
+
+def db(req):
+    if req.context.session is None:
+        req.context.session = req.context.session_factory()
+    return req.context.session

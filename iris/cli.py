@@ -1,0 +1,82 @@
+"""The `iris` command: serve the API and manage the database."""
+
+import argparse
+import logging
+import sys
+from dataclasses import replace
+from typing import Optional, Sequence
+
+from iris import migrate
+from iris.config import ConfigError, load_settings, safe_url
+
+log = logging.getLogger("iris.cli")
+
+
+def _serve(args, settings) -> int:
+    settings = replace(
+        settings,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+    )
+    url = migrate.database_url(settings)
+    print(f"iris: database {safe_url(url)}" + (" (embedded)" if settings.uses_embedded_db else ""), file=sys.stderr)
+    if args.migrate:
+        migrate.upgrade(url)
+    from iris.server import serve
+
+    serve(settings.with_database_url(url), workers=args.workers or settings.workers)
+    return 0
+
+
+def _db(args, settings) -> int:
+    url = migrate.database_url(settings)
+    if args.action == "upgrade":
+        migrate.upgrade(url, args.revision or "head")
+    elif args.action == "downgrade":
+        if not args.revision:
+            print("iris db downgrade needs a revision, e.g. -1 or base", file=sys.stderr)
+            return 2
+        migrate.downgrade(url, args.revision)
+    elif args.action == "current":
+        migrate.current(url)
+    elif args.action == "reset":
+        if not args.yes:
+            print(f"iris db reset drops every table in {safe_url(url)}; add --yes to confirm", file=sys.stderr)
+            return 2
+        migrate.reset(url)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iris", description="iris: a ticket-tracker REST service.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API with gunicorn", description="Serve the HTTP API with gunicorn on the app factory.")
+    serve.add_argument("--host", help="address to bind (default: IRIS_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default: IRIS_PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="gunicorn worker processes (default: IRIS_WORKERS or 2)")
+    serve.add_argument("--migrate", action="store_true", help="upgrade the database to head before serving")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="migrate the database (upgrade, downgrade, current, reset)", description="Run Alembic migrations on the configured database.")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current", "reset"], help="upgrade: to head or REVISION; downgrade: to REVISION; current: show the revision; reset: drop everything and migrate to head")
+    db.add_argument("revision", nargs="?", help="target revision for upgrade/downgrade (e.g. head, -1, base, 0003)")
+    db.add_argument("--yes", action="store_true", help="confirm a destructive reset")
+    db.set_defaults(handler=_db)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        return args.handler(args, settings)
+    except ConfigError as exc:
+        print(f"iris: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Settings: read once, at the edge, from the environment and an optional `.env`.
+
+The database URL is resolved in one place, in this order:
+1. `DATABASE_URL`;
+2. the compose-style variables `IRIS_USER`, `IRIS_PASS`, `IRIS_DB_HOST`, `IRIS_DB_PORT`, `IRIS_DB_NAME`;
+3. the embedded PostgreSQL (pgserver), in the dev profile only.
+"""
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping, Optional
+
+from sqlalchemy.engine import URL, make_url
+
+PROFILES = ("dev", "test", "prod")
+
+# Values that ship in samples and tutorials; prod must never run with them.
+PLACEHOLDER_PASSWORDS = frozenset(
+    {"", "changeme", "change-me", "change_me", "password", "secret", "example", "iris", "postgres", "xxx"}
+)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which variable to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "dev"
+    database_url: Optional[URL] = None  # None: use the embedded PostgreSQL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    data_dir: Path = Path(".iris")
+    log_level: str = "INFO"
+    connect_timeout_s: int = 5
+    statement_timeout_ms: int = 15000
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def uses_embedded_db(self) -> bool:
+        return self.database_url is None
+
+    def with_database_url(self, url: URL) -> "Settings":
+        return replace(self, database_url=url)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; `#` starts a comment line, and matching quotes around a value are removed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _database_url(env: Mapping[str, str], profile: str) -> Optional[URL]:
+    raw = env.get("DATABASE_URL")
+    if raw:
+        try:
+            url = make_url(raw)
+        except Exception:
+            # The raw value may hold a password, so it is never echoed.
+            raise ConfigError("DATABASE_URL is not a valid database URL") from None
+        if url.drivername in ("postgres", "postgresql"):
+            url = url.set(drivername="postgresql+psycopg2")
+        if profile == "prod" and url.password is not None and url.password.lower() in PLACEHOLDER_PASSWORDS:
+            raise ConfigError("DATABASE_URL has a placeholder password; set a real one for prod")
+        return url
+
+    user = env.get("IRIS_USER")
+    if user:
+        password = env.get("IRIS_PASS")
+        if profile == "prod" and (password is None or password.lower() in PLACEHOLDER_PASSWORDS):
+            raise ConfigError("IRIS_PASS is missing or a placeholder; set a real password for prod")
+        return URL.create(
+            "postgresql+psycopg2",
+            username=user,
+            password=password or None,
+            host=env.get("IRIS_DB_HOST") or "pgdb",
+            port=_int(env, "IRIS_DB_PORT", 5432, minimum=1),
+            database=env.get("IRIS_DB_NAME") or user,
+        )
+
+    if profile == "prod":
+        raise ConfigError("no database configured: set DATABASE_URL or IRIS_USER/IRIS_PASS (prod never uses the embedded database)")
+    return None
+
+
+def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = Path(".env")) -> Settings:
+    """Build the settings; the process environment wins over `.env`."""
+    env: dict[str, str] = {}
+    if dotenv is not None:
+        env.update(read_dotenv(dotenv))
+    env.update(os.environ if environ is None else environ)
+
+    profile = env.get("IRIS_ENV", "dev") or "dev"
+    if profile not in PROFILES:
+        raise ConfigError(f"IRIS_ENV must be one of {', '.join(PROFILES)}, got {profile!r}")
+
+    return Settings(
+        env=profile,
+        database_url=_database_url(env, profile),
+        host=env.get("IRIS_HOST") or "127.0.0.1",
+        port=_int(env, "IRIS_PORT", 8000, minimum=1),
+        workers=_int(env, "IRIS_WORKERS", 2, minimum=1),
+        data_dir=Path(env.get("IRIS_DATA_DIR") or ".iris"),
+        log_level=(env.get("IRIS_LOG_LEVEL") or "INFO").upper(),
+        connect_timeout_s=_int(env, "IRIS_DB_CONNECT_TIMEOUT", 5, minimum=1),
+        statement_timeout_ms=_int(env, "IRIS_DB_STATEMENT_TIMEOUT_MS", 15000, minimum=0),
+        max_body_bytes=_int(env, "IRIS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),
+    )
+
+
+def safe_url(url: URL) -> str:
+    """The URL as text for logs and messages, with any password masked."""
+    return url.render_as_string(hide_password=True)

@@ -1,0 +1,29 @@
+"""Engine and sessions. Nothing here runs at import time; the app factory and the CLI call it."""
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: URL, *, connect_timeout_s: int = 5, statement_timeout_ms: int = 15000, pool_size: int = 5) -> Engine:
+    """An engine whose every wait is bounded: connecting, each statement, and dead peers (TCP keepalives)."""
+    connect_args = {
+        "connect_timeout": connect_timeout_s,
+        "options": f"-c statement_timeout={statement_timeout_ms}",
+        "application_name": "iris",
+    }
+    if url.host:  # keepalives only mean something over TCP
+        connect_args.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=connect_timeout_s,
+        connect_args=connect_args,
+    )
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: services return objects that are serialised after their commit.
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,39 @@
+from typing import Any, Optional, Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from iris.models import Ticket
+
+
+class TicketRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, **fields: Any) -> Ticket:
+        ticket = Ticket(**fields)
+        self.session.add(ticket)
+        self.session.flush()
+        self.session.refresh(ticket)  # server defaults: created, updated
+        return ticket
+
+    def get(self, ticket_id: int) -> Optional[Ticket]:
+        return self.session.get(Ticket, ticket_id)
+
+    def page(self, *, after: Optional[int], limit: int) -> Sequence[Ticket]:
+        """Up to `limit` tickets with ids above `after`, in id order (keyset paging)."""
+        query = select(Ticket).order_by(Ticket.ticket_id).limit(limit)
+        if after is not None:
+            query = query.where(Ticket.ticket_id > after)
+        return self.session.scalars(query).all()
+
+    def update(self, ticket_id: int, changes: dict[str, Any]) -> Optional[Ticket]:
+        row = self.session.scalars(
+            update(Ticket).where(Ticket.ticket_id == ticket_id).values(**changes).returning(Ticket),
+            execution_options={"synchronize_session": False},
+        ).one_or_none()
+        return row
+
+    def delete(self, ticket_id: int) -> bool:
+        result = self.session.execute(delete(Ticket).where(Ticket.ticket_id == ticket_id))
+        return result.rowcount == 1

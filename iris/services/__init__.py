@@ -1,0 +1,1 @@
+"""Use cases. Each is one transaction that the use case commits itself."""

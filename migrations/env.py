@@ -1,0 +1,76 @@
+"""Alembic environment: the URL comes from iris's own settings, and only one migrator runs at a time."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import create_engine, text
+
+from iris.models import Base
+from iris.migrate import MIGRATION_LOCK_KEY, resolve_url
+
+config = context.config
+if config.config_file_name is not None and not config.attributes.get("skip_logging_config"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+log = logging.getLogger("alembic.env")
+target_metadata = Base.metadata
+
+
+def _configure(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        compare_server_default=True,
+    )
+
+
+def _migrate(connection) -> None:
+    """Run the migrations on `connection` while holding the cluster-wide migration lock.
+
+    The advisory lock is taken before Alembic reads the current revision, so two iris instances that
+    start together run one after the other, and the second finds nothing left to do.
+    """
+    lock_timeout = config.attributes.get("lock_timeout", "10s")
+    connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+    connection.commit()
+    try:
+        # A migration that waits behind a long transaction fails clearly instead of hanging.
+        connection.execute(text("SELECT set_config('lock_timeout', :t, false)"), {"t": lock_timeout})
+        connection.execute(text("SET statement_timeout = 0"))
+        connection.commit()
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+    finally:
+        connection.rollback()
+        connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        connection.execute(text("RESET lock_timeout"))
+        connection.commit()
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=resolve_url(config), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection)
+        return
+    engine = create_engine(resolve_url(config), pool_pre_ping=True)
+    try:
+        with engine.connect() as connection:
+            _migrate(connection)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,127 @@
+"""Test databases: a real PostgreSQL, either TEST_DATABASE_URL's server or the embedded one.
+
+Every database the suite uses is created here under a fresh name and dropped afterwards; the one
+that TEST_DATABASE_URL names is only used to connect, never written to.
+"""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from iris import migrate
+from iris.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _admin_url() -> tuple[URL, object]:
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if raw:
+        url = make_url(raw)
+        if url.drivername in ("postgres", "postgresql"):
+            url = url.set(drivername="postgresql+psycopg2")
+        return url, None
+    from iris.embedded import server_url, start
+
+    data_dir = Path(os.environ.get("IRIS_TEST_DATA_DIR", ROOT / ".iris" / "test"))
+    server = start(data_dir)
+    return server_url(server), server
+
+
+@pytest.fixture(scope="session")
+def admin_url():
+    url, server = _admin_url()
+    yield url  # `server` stays referenced until the session ends, so the embedded server keeps running
+    del server
+
+
+class Databases:
+    """Creates throwaway databases on the test server and drops them all at the end."""
+
+    def __init__(self, admin: URL):
+        self.admin = admin
+        self.engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self, prefix: str = "iris_test") -> URL:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self.admin.set(database=name)
+
+    def drop(self, url: URL) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        if url.database in self.created:
+            self.created.remove(url.database)
+
+    def drop_all(self) -> None:
+        for name in list(self.created):
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(admin_url):
+    dbs = Databases(admin_url)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture
+def empty_db(databases):
+    """A brand-new empty database for one test."""
+    url = databases.create("iris_scratch")
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture(scope="session")
+def db_url(databases):
+    """The session's test database, built through the real migrations."""
+    url = databases.create()
+    migrate.upgrade(url)
+    return url
+
+
+def url_string(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def settings(db_url) -> Settings:
+    return Settings(env="test", database_url=db_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from iris.api.app import create_app
+
+    application = create_app(settings)
+    yield application
+    application.engine.dispose()
+
+
+@pytest.fixture
+def clean_db(db_url, app):
+    """Each test starts from empty tables, with ids from 1."""
+    from iris.models import Base
+
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with app.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield
+
+
+@pytest.fixture
+def client(app, clean_db):
+    import webtest
+
+    return webtest.TestApp(app)

@@ -1,0 +1,103 @@
+"""Bad input gets a clear JSON error, never a 500, and never hug's generated documentation."""
+
+import logging
+
+import pytest
+
+from iris.services import tickets as ticket_service
+
+
+def test_malformed_json_is_400(client):
+    response = client.put("/tickets", '{"title": "x"', content_type="application/json", status=400)
+    assert "malformed JSON" in response.json["errors"]["body"]
+
+
+def test_invalid_utf8_is_400(client):
+    response = client.put("/tickets", b'{"title": "\xff"}', content_type="application/json", status=400)
+    assert "body" in response.json["errors"]
+
+
+@pytest.mark.parametrize("body", [{}, {"title": ""}, {"title": "   "}, {"assignee": "ann"}])
+def test_missing_or_empty_title_is_400_naming_the_field(client, body):
+    response = client.put_json("/tickets", body, status=400)
+    assert list(response.json["errors"]) == ["title"]
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [({"title": 5}, "title"), ({"title": "x", "assignee": ["a"]}, "assignee"), ({"title": "x", "description": {"a": 1}}, "description"), ({"title": True}, "title")],
+)
+def test_wrong_types_are_400(client, body, field):
+    response = client.put_json("/tickets", body, status=400)
+    assert field in response.json["errors"]
+
+
+@pytest.mark.parametrize("path", ["/tickets/abc", "/tickets/1.5", "/tickets/-1", "/tickets/99999999999", "/tickets/%C2%B2"])
+def test_non_integer_ids_are_400(client, path):
+    response = client.get(path, status=400)
+    assert "ticket_id" in response.json["errors"]
+
+
+def test_unknown_fields_are_400_naming_them(client):
+    response = client.put_json("/tickets", {"title": "x", "colour": "red", "size": 3}, status=400)
+    assert response.json["errors"] == {"colour": "unknown field", "size": "unknown field"}
+
+
+def test_body_over_one_mebibyte_is_413(client):
+    big = '{"title": "' + "x" * (1024 * 1024) + '"}'
+    response = client.put("/tickets", big, content_type="application/json", status=413)
+    assert "body" in response.json["errors"]
+    assert client.get("/tickets").json == []
+
+
+def test_unknown_route_is_a_short_json_404(client):
+    response = client.get("/no/such/thing", status=404)
+    assert response.json == {"errors": {"route": "no route for /no/such/thing"}}
+    assert len(response.body) < 200
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.post("/tickets/1", status=405)
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "PATCH", "DELETE"}
+    assert "method" in response.json["errors"]
+
+
+def test_unsupported_content_type_is_415(client):
+    response = client.put("/tickets", "title=x", content_type="application/x-www-form-urlencoded", status=415)
+    assert "content-type" in response.json["errors"]
+
+
+def test_missing_body_is_400(client):
+    response = client.put("/tickets", "", content_type="application/json", status=400)
+    assert "body" in response.json["errors"]
+
+
+def test_comma_in_a_query_value_is_not_split_into_a_list(client):
+    response = client.get("/tickets?limit=1,2", status=400)
+    assert response.json["errors"] == {"limit": "must be an integer from 1 to 500"}
+
+
+def test_repeated_query_parameter_is_400(client):
+    response = client.get("/tickets?limit=1&limit=2", status=400)
+    assert "limit" in response.json["errors"]
+
+
+def test_unexpected_exception_is_a_generic_json_500_and_logged(client, monkeypatch, caplog):
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internals: password=hunter2")
+
+    monkeypatch.setattr(ticket_service, "get_ticket", explode)
+    with caplog.at_level(logging.ERROR, logger="iris.api"):
+        response = client.get("/tickets/1", status=500)
+    assert response.json == {"errors": {"server": "internal error; the details are in the server log"}}
+    assert "hunter2" not in response.text
+    assert "secret internals" in caplog.text
+
+
+def test_route_modules_keep_hug_validation_on():
+    from pathlib import Path
+
+    import iris
+
+    for path in Path(iris.__file__).parent.rglob("*.py"):
+        assert "from __future__ import annotations" not in path.read_text(), path

@@ -1,0 +1,171 @@
+"""The tickets API over WSGI (WebTest) on a real PostgreSQL."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+TUTORIAL_BODY = {"title": "A new ticket", "assignee": "jchittum", "description": "Get this done ASAP"}
+
+
+def create(client, **fields):
+    body = {"title": "a ticket", **fields}
+    return client.put_json("/tickets", body, status=201).json
+
+
+def test_put_tickets_with_the_tutorial_body_creates_the_ticket(client):
+    response = client.put_json("/tickets", TUTORIAL_BODY, status=201)
+    ticket = response.json
+    assert response.headers["Location"] == f"/tickets/{ticket['ticket_id']}"
+    assert {k: ticket[k] for k in TUTORIAL_BODY} == TUTORIAL_BODY
+    created = datetime.fromisoformat(ticket["created"])
+    assert created.utcoffset() == timedelta(0)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=1)
+    assert ticket["due"] is None
+    assert client.get(response.headers["Location"]).json == ticket
+
+
+def test_post_tickets_creates_too(client):
+    response = client.post_json("/tickets", {"title": "posted"}, status=201)
+    assert response.json["title"] == "posted"
+    assert client.get("/tickets").json[0]["ticket_id"] == response.json["ticket_id"]
+
+
+def test_created_and_ticket_id_are_set_by_the_server(client):
+    response = client.put_json("/tickets", {"title": "x", "ticket_id": 99}, status=400)
+    assert "ticket_id" in response.json["errors"]
+    response = client.put_json("/tickets", {"title": "x", "created": "2020-01-01"}, status=400)
+    assert "created" in response.json["errors"]
+
+
+def test_due_is_taken_as_iso_8601_and_returned_in_utc(client):
+    ticket = create(client, due="2025-03-04T10:00:00+02:00")
+    assert ticket["due"] == "2025-03-04T08:00:00+00:00"
+    ticket = create(client, due="2025-03-04")
+    assert ticket["due"] == "2025-03-04T00:00:00+00:00"
+    ticket = create(client, due="2025-03-04T10:00")
+    assert ticket["due"] == "2025-03-04T10:00:00+00:00"
+
+
+def test_due_in_another_format_is_refused(client):
+    for bad in ["tomorrow", "04/03/2025", "2025-13-01", "", 20250304]:
+        response = client.put_json("/tickets", {"title": "x", "due": bad}, status=400)
+        assert "due" in response.json["errors"], bad
+
+
+def test_get_missing_ticket_is_a_json_404(client):
+    response = client.get("/tickets/12345", status=404)
+    assert response.content_type == "application/json"
+    assert response.json == {"errors": {"ticket": "ticket 12345 does not exist"}}
+
+
+def test_patch_changes_only_the_fields_sent(client):
+    ticket = create(client, assignee="ann", description="first")
+    patched = client.patch_json(f"/tickets/{ticket['ticket_id']}", {"description": "second"}).json
+    assert patched["description"] == "second"
+    assert patched["assignee"] == "ann" and patched["title"] == ticket["title"]
+    assert patched["updated"] > ticket["updated"]
+    cleared = client.patch_json(f"/tickets/{ticket['ticket_id']}", {"assignee": None}).json
+    assert cleared["assignee"] is None
+    assert client.get(f"/tickets/{ticket['ticket_id']}").json == cleared
+
+
+def test_patch_cannot_clear_or_blank_the_title(client):
+    ticket = create(client)
+    for bad in [None, "", "   "]:
+        response = client.patch_json(f"/tickets/{ticket['ticket_id']}", {"title": bad}, status=400)
+        assert "title" in response.json["errors"]
+
+
+def test_patch_missing_ticket_is_404(client):
+    client.patch_json("/tickets/777", {"title": "x"}, status=404)
+
+
+def test_patch_body_cannot_redirect_to_another_ticket(client):
+    first, second = create(client, title="one"), create(client, title="two")
+    response = client.patch_json(f"/tickets/{first['ticket_id']}?ticket_id={second['ticket_id']}", {"title": "x"}, status=400)
+    assert "ticket_id" in response.json["errors"]
+    response = client.patch_json(f"/tickets/{first['ticket_id']}", {"title": "x", "ticket_id": second["ticket_id"]}, status=400)
+    assert client.get(f"/tickets/{second['ticket_id']}").json["title"] == "two"
+
+
+def test_delete_answers_204_and_the_ticket_is_gone(client):
+    ticket = create(client)
+    response = client.delete(f"/tickets/{ticket['ticket_id']}", status=204)
+    assert response.body == b""
+    client.get(f"/tickets/{ticket['ticket_id']}", status=404)
+    client.delete(f"/tickets/{ticket['ticket_id']}", status=404)
+
+
+def test_list_is_in_ticket_id_order_and_paged_with_link_headers(client):
+    ids = [create(client, title=f"t{i}")["ticket_id"] for i in range(7)]
+    seen, url = [], "/tickets?limit=3"
+    while url:
+        response = client.get(url)
+        seen += [t["ticket_id"] for t in response.json]
+        link = response.headers.get("Link")
+        url = link[1 : link.index(">")] if link else None
+        if url:
+            assert link.endswith('rel="next"')
+    assert seen == ids
+
+
+def test_list_limit_bounds(client):
+    create(client)
+    assert len(client.get("/tickets").json) == 1
+    for bad in ["0", "501", "-1", "x", "1.5", "1,2"]:
+        response = client.get(f"/tickets?limit={bad}", status=400)
+        assert "limit" in response.json["errors"], bad
+    client.get("/tickets?limit=500")
+    response = client.get("/tickets?after=abc", status=400)
+    assert "after" in response.json["errors"]
+
+
+def test_list_refuses_unknown_query_parameters(client):
+    response = client.get("/tickets?colour=red", status=400)
+    assert response.json["errors"] == {"colour": "unknown query parameter"}
+
+
+def test_sql_in_strings_is_stored_and_returned_verbatim(client):
+    nasty = "'); DROP TABLE tickets;--"
+    ticket = create(client, title=nasty, assignee=nasty, description=nasty)
+    assert client.get(f"/tickets/{ticket['ticket_id']}").json["title"] == nasty
+    assert client.get("/tickets").json[0]["description"] == nasty
+
+
+def test_unicode_round_trips(client):
+    ticket = create(client, title="Ünïcödé ✓ 票", description="emoji 🎫")
+    assert client.get(f"/tickets/{ticket['ticket_id']}").json["title"] == "Ünïcödé ✓ 票"
+
+
+def test_health_answers_when_the_database_does(client):
+    assert client.get("/health").json == {"status": "ok", "database": "ok"}
+
+
+def test_health_is_503_json_when_the_database_is_unreachable():
+    import webtest
+    from sqlalchemy.engine import URL
+
+    from iris.api.app import create_app
+    from iris.config import Settings
+
+    dead = URL.create("postgresql+psycopg2", username="iris", password="s3cret-pass", host="127.0.0.1", port=1, database="iris")
+    app = create_app(Settings(env="test", database_url=dead, connect_timeout_s=1))
+    response = webtest.TestApp(app).get("/health", status=503)
+    assert response.json == {"errors": {"database": "unavailable"}}
+    assert "s3cret" not in response.text
+    app.engine.dispose()
+
+
+def test_big_strings_are_bounded(client):
+    response = client.put_json("/tickets", {"title": "x" * 201}, status=400)
+    assert "title" in response.json["errors"]
+    create(client, title="x" * 200)
+
+
+def test_nul_characters_are_refused_not_a_500(client):
+    response = client.put_json("/tickets", {"title": "a\u0000b"}, status=400)
+    assert "title" in response.json["errors"]
+
+
+def test_json_array_body_is_400(client):
+    response = client.put("/tickets", json.dumps([1, 2]), content_type="application/json", status=400)
+    assert "body" in response.json["errors"]
