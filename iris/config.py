@@ -47,7 +47,7 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse KEY=VALUE lines; `#` starts a comment line, and matching quotes around a value are removed."""
+    """Parse KEY=VALUE lines: `#` starts a comment, and matching quotes around a value are removed."""
     values: dict[str, str] = {}
     if not path.is_file():
         return values
@@ -60,6 +60,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()  # a trailing comment on an unquoted value
         values[key] = value
     return values
 

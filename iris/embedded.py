@@ -36,6 +36,33 @@ def prune_stale_handles(pgdata: Path) -> list[int]:
     return stale
 
 
+def clear_dead_postmaster(pgdata: Path) -> bool:
+    """Remove the lock files of a postmaster that is gone, or a zombie nobody reaped.
+
+    Both pgserver and PostgreSQL trust a lock file whose PID still exists, and in a container a
+    killed server can linger as a zombie; its lock files would then block every later start.
+    """
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().split("\n")
+        pid = int(lines[0])
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        alive = False
+    if alive:
+        return False
+    if len(lines) > 4 and lines[3].strip().isdigit() and lines[4].strip():
+        socket = Path(lines[4].strip()) / f".s.PGSQL.{lines[3].strip()}"
+        for leftover in (socket, socket.with_name(socket.name + ".lock")):
+            leftover.unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)
+    log.warning("embedded PostgreSQL: cleared the lock files of a server that had died (pid %d)", pid)
+    return True
+
+
 def start(data_dir: Path):
     """Start (or join) the embedded server whose data lives under `data_dir`; return its pgserver handle."""
     # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp/runtime-<uid>, which is fine here.
@@ -47,6 +74,7 @@ def start(data_dir: Path):
     pgdata = data_dir / "pgdata"
     if pgdata.exists():
         prune_stale_handles(pgdata)
+        clear_dead_postmaster(pgdata)
     return pgserver.get_server(pgdata, cleanup_mode="stop")
 
 
