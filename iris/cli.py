@@ -21,7 +21,7 @@ def _serve(args, settings) -> int:
     url = migrate.database_url(settings)
     print(f"iris: database {safe_url(url)}" + (" (embedded)" if settings.uses_embedded_db else ""), file=sys.stderr)
     if args.migrate:
-        migrate.upgrade(url)
+        migrate.upgrade(url, lock_timeout=settings.migration_lock_timeout)
     from iris.server import serve
 
     serve(settings.with_database_url(url), workers=args.workers or settings.workers)
@@ -31,19 +31,19 @@ def _serve(args, settings) -> int:
 def _db(args, settings) -> int:
     url = migrate.database_url(settings)
     if args.action == "upgrade":
-        migrate.upgrade(url, args.revision or "head")
+        migrate.upgrade(url, args.revision or "head", lock_timeout=settings.migration_lock_timeout)
     elif args.action == "downgrade":
         if not args.revision:
             print("iris db downgrade needs a revision, e.g. -1 or base", file=sys.stderr)
             return 2
-        migrate.downgrade(url, args.revision)
+        migrate.downgrade(url, args.revision, lock_timeout=settings.migration_lock_timeout)
     elif args.action == "current":
         migrate.current(url)
     elif args.action == "reset":
         if not args.yes:
             print(f"iris db reset drops every table in {safe_url(url)}; add --yes to confirm", file=sys.stderr)
             return 2
-        migrate.reset(url)
+        migrate.reset(url, lock_timeout=settings.migration_lock_timeout)
     return 0
 
 

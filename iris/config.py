@@ -37,6 +37,7 @@ class Settings:
     connect_timeout_s: int = 5
     statement_timeout_ms: int = 15000
     max_body_bytes: int = 1024 * 1024
+    migration_lock_timeout: str = "10s"  # PostgreSQL interval; a migration queued longer behind a lock fails
 
     @property
     def uses_embedded_db(self) -> bool:
@@ -134,6 +135,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         connect_timeout_s=_int(env, "IRIS_DB_CONNECT_TIMEOUT", 5, minimum=1),
         statement_timeout_ms=_int(env, "IRIS_DB_STATEMENT_TIMEOUT_MS", 15000, minimum=0),
         max_body_bytes=_int(env, "IRIS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),
+        migration_lock_timeout=env.get("IRIS_MIGRATION_LOCK_TIMEOUT") or "10s",
     )
 
 

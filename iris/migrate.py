@@ -57,19 +57,19 @@ def alembic_config(url: Optional[URL] = None, **attributes) -> Config:
     return cfg
 
 
-def upgrade(url: URL, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: URL, revision: str = "head", lock_timeout: Optional[str] = None) -> None:
+    command.upgrade(alembic_config(url, lock_timeout=lock_timeout), revision)
 
 
-def downgrade(url: URL, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: URL, revision: str, lock_timeout: Optional[str] = None) -> None:
+    command.downgrade(alembic_config(url, lock_timeout=lock_timeout), revision)
 
 
 def current(url: URL) -> None:
     command.current(alembic_config(url), verbose=False)
 
 
-def reset(url: URL) -> None:
+def reset(url: URL, lock_timeout: Optional[str] = None) -> None:
     """Drop every object in the `public` schema, recreate it empty, then migrate to head."""
     engine = create_engine(url)
     try:
@@ -78,4 +78,4 @@ def reset(url: URL) -> None:
             conn.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
-    upgrade(url)
+    upgrade(url, lock_timeout=lock_timeout)

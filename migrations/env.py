@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import create_engine, text
 
 from iris.models import Base
+from iris.config import load_settings
 from iris.migrate import MIGRATION_LOCK_KEY, resolve_url
 
 config = context.config
@@ -14,7 +15,8 @@ if config.config_file_name is not None and not config.attributes.get("skip_loggi
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 log = logging.getLogger("alembic.env")
-target_metadata = Base.metadata
+# Tests pass another MetaData to prove that `alembic check` notices a model change without a migration.
+target_metadata = config.attributes.get("target_metadata", Base.metadata)
 
 
 def _configure(connection) -> None:
@@ -32,7 +34,7 @@ def _migrate(connection) -> None:
     The advisory lock is taken before Alembic reads the current revision, so two iris instances that
     start together run one after the other, and the second finds nothing left to do.
     """
-    lock_timeout = config.attributes.get("lock_timeout", "10s")
+    lock_timeout = config.attributes.get("lock_timeout") or load_settings().migration_lock_timeout
     connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
     connection.commit()
     try:

@@ -91,10 +91,6 @@ def db_url(databases):
     return url
 
 
-def url_string(url: URL) -> str:
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def settings(db_url) -> Settings:
     return Settings(env="test", database_url=db_url)

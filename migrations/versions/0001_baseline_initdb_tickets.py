@@ -3,6 +3,10 @@
 Idempotent: a database that initdb.sql already set up keeps its table and rows, and an empty one
 gets the same table, so both reach the same state.
 
+`base` is therefore the initdb.sql state, not an empty database: the downgrade leaves the
+tutorial's table (and its rows) in place, so a downgrade to base never destroys data that
+existed before Alembic. `iris db reset` is the way to start from nothing.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-22
@@ -33,4 +37,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE IF EXISTS tickets")
+    pass  # the tutorial table predates Alembic; see the module docstring

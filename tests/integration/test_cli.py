@@ -1,0 +1,62 @@
+"""The `iris` command, run as a user would run it."""
+
+import subprocess
+import sys
+
+from sqlalchemy import create_engine, inspect, text
+
+from tests.support import clean_env, url_string
+
+
+def iris(*args, env_extra=None, check=False):
+    env = clean_env(**(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "iris", *args], env=env, capture_output=True, text=True, timeout=120, check=check)
+
+
+def test_help_describes_every_command():
+    out = iris("--help").stdout
+    for command in ("serve", "db"):
+        assert command in out
+    db_help = iris("db", "--help").stdout
+    for action in ("upgrade", "downgrade", "current", "reset"):
+        assert action in db_help
+
+
+def test_db_commands_migrate_a_database(empty_db):
+    env = {"DATABASE_URL": url_string(empty_db), "IRIS_ENV": "test"}
+    assert iris("db", "upgrade", env_extra=env).returncode == 0
+    assert "(head)" in iris("db", "current", env_extra=env).stdout
+    assert iris("db", "downgrade", "0003", env_extra=env).returncode == 0
+    assert "0003" in iris("db", "current", env_extra=env).stdout
+    assert iris("db", "downgrade", env_extra=env).returncode == 2  # a downgrade needs a target
+    assert iris("db", "upgrade", env_extra=env).returncode == 0
+    assert "(head)" in iris("db", "current", env_extra=env).stdout
+
+
+def test_db_reset_needs_confirmation_then_drops_and_migrates(empty_db):
+    env = {"DATABASE_URL": url_string(empty_db), "IRIS_ENV": "test"}
+    iris("db", "upgrade", env_extra=env, check=True)
+    engine = create_engine(empty_db)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO tickets (title) VALUES ('keep me?')"))
+    refused = iris("db", "reset", env_extra=env)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 1
+    assert iris("db", "reset", "--yes", env_extra=env).returncode == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 0
+    assert "alembic_version" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_prod_without_database_is_a_clear_startup_error():
+    result = iris("serve", env_extra={"IRIS_ENV": "prod"})
+    assert result.returncode == 2
+    assert "no database configured" in result.stderr
+
+
+def test_prod_with_placeholder_password_refuses_to_start_and_does_not_echo_it():
+    result = iris("db", "upgrade", env_extra={"IRIS_ENV": "prod", "IRIS_USER": "iris", "IRIS_PASS": "changeme"})
+    assert result.returncode == 2
+    assert "placeholder" in result.stderr and "changeme" not in result.stderr

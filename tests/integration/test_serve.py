@@ -1,0 +1,61 @@
+"""A real `iris serve` (gunicorn) over HTTP."""
+
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.support import clean_env, free_port, stop, url_string, wait_until_serving
+
+pytestmark = pytest.mark.slow
+
+
+def start_server(command: list[str], env: dict) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    full_env = clean_env(**env, IRIS_HOST="127.0.0.1", IRIS_PORT=str(port))
+    proc = subprocess.Popen(command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until_serving(port, proc)
+    return proc, port
+
+
+@pytest.fixture
+def served(databases):
+    url = databases.create("iris_serve")
+    proc, port = start_server(
+        [sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "2"],
+        {"DATABASE_URL": url_string(url), "IRIS_ENV": "test"},
+    )
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+def test_iris_serve_answers_the_tutorial_curl_over_http(served):
+    body = '{"title": "A new ticket", "assignee": "jchittum", "description": "Get this done ASAP"}'
+    created = requests.put(f"{served}/tickets", data=body, headers={"Content-Type": "application/json"}, timeout=5)
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"/tickets/{created.json()['ticket_id']}"
+    listed = requests.get(f"{served}/tickets", timeout=5)
+    assert listed.status_code == 200 and listed.json() == [created.json()]
+
+
+def test_malformed_json_over_gunicorn_is_json_400_not_html_500(served):
+    response = requests.put(f"{served}/tickets", data="{oops", headers={"Content-Type": "application/json"}, timeout=5)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_chunked_bodies_are_read_and_bounded(served):
+    def chunks(text):
+        yield text.encode()
+
+    ok = requests.post(f"{served}/tickets", data=chunks('{"title": "chunked"}'), headers={"Content-Type": "application/json"}, timeout=5)
+    assert ok.status_code == 201 and ok.json()["title"] == "chunked"
+
+    def big():
+        for _ in range(1100):
+            yield b"x" * 1024
+
+    too_big = requests.post(f"{served}/tickets", data=big(), headers={"Content-Type": "application/json"}, timeout=10)
+    assert too_big.status_code == 413
+    assert too_big.json()["errors"]["body"].startswith("must not exceed")
