@@ -25,7 +25,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## The 100,000-row `due` migration benchmark (writes its figures to docs/migrations-benchmark.md).
+## Time the `due` migration over 100,000 rows; record the printed line in docs/migrations.md.
 bench-migration: $(VENV)/.installed-test
 	$(BIN)/python bench/due_migration.py
 

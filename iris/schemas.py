@@ -57,13 +57,20 @@ class TicketPatch(_Input):
         return self.model_dump(exclude_unset=True)
 
 
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "is required",
+    "string_too_short": "must not be empty",
+    "string_type": "must be a string",
+}
+
+
 def _message(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown field"
-    if error["type"] == "missing":
-        return "is required"
-    message = error["msg"]
-    return message.removeprefix("Value error, ")
+    if error["type"] in _MESSAGES:
+        return _MESSAGES[error["type"]]
+    if error["type"] == "string_too_long":
+        return f"must be at most {error['ctx']['max_length']} characters"
+    return error["msg"].removeprefix("Value error, ")
 
 
 def parse(schema: type[BaseModel], data: Any):
