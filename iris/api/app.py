@@ -50,7 +50,9 @@ def build_wsgi(session_factory, settings: Settings):
     api.http.add_middleware(SessionPerRequest(session_factory))
     api.http.add_middleware(NoBodyStatuses())
     for route in ROUTES:
-        hug.http(route.path, accept=(route.method,), api=api, parse_body=False)(_bind(route))
+        # HEAD is GET without the body (falcon drops it), as HTTP expects.
+        methods = (route.method, "HEAD") if route.method == "GET" else (route.method,)
+        hug.http(route.path, accept=methods, api=api, parse_body=False)(_bind(route))
     falcon_api = api.http.server(default_not_found=False)
     errors.install(falcon_api)
     return falcon_api

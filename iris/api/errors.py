@@ -4,6 +4,7 @@ import json
 import logging
 
 import falcon
+from sqlalchemy.exc import OperationalError
 
 from iris.api.http import ApiError
 from iris.errors import InvalidInput, IrisError, NotFound
@@ -17,6 +18,12 @@ def domain_error(req, resp, exc: IrisError, params) -> None:
     if isinstance(exc, NotFound):
         raise ApiError(falcon.HTTP_404, {exc.resource: str(exc)})
     unexpected(req, resp, exc, params)
+
+
+def database_unavailable(req, resp, exc: OperationalError, params) -> None:
+    """A lost connection, a refused one or a statement timeout: the request may be retried."""
+    log.warning("database unavailable on %s %s: %s", req.method, req.path, exc.orig.__class__.__name__)
+    raise ApiError(falcon.HTTP_503, {"database": "unavailable or too slow; try again"}, headers={"Retry-After": "1"})
 
 
 def unexpected(req, resp, exc: Exception, params) -> None:
@@ -45,5 +52,6 @@ def _default_errors(req, error: falcon.HTTPError) -> dict[str, str]:
 def install(falcon_api) -> None:
     # falcon 2 tries handlers newest first, so the catch-all goes in before the domain handler.
     falcon_api.add_error_handler(Exception, unexpected)
+    falcon_api.add_error_handler(OperationalError, database_unavailable)
     falcon_api.add_error_handler(IrisError, domain_error)
     falcon_api.set_error_serializer(serialize)

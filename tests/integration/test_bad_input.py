@@ -101,3 +101,31 @@ def test_route_modules_keep_hug_validation_on():
 
     for path in Path(iris.__file__).parent.rglob("*.py"):
         assert "from __future__ import annotations" not in path.read_text(), path
+
+
+def test_head_is_get_without_a_body(client):
+    client.put_json("/tickets", {"title": "x"}, status=201)
+    response = client.head("/tickets/1", status=200)
+    assert response.body == b""
+    client.head("/tickets/2", status=404)
+
+
+def test_a_statement_over_the_timeout_is_a_503_and_frees_its_connection(settings, clean_db, monkeypatch):
+    from dataclasses import replace
+
+    import webtest
+    from sqlalchemy import text
+
+    from iris.api.app import create_app
+
+    app = create_app(replace(settings, statement_timeout_ms=100))
+
+    def slow(session, **kwargs):
+        session.execute(text("SELECT pg_sleep(2)"))
+
+    monkeypatch.setattr(ticket_service, "list_tickets", slow)
+    response = webtest.TestApp(app).get("/tickets", status=503)
+    assert response.json == {"errors": {"database": "unavailable or too slow; try again"}}
+    assert response.headers["Retry-After"] == "1"
+    assert app.engine.pool.checkedout() == 0
+    app.engine.dispose()

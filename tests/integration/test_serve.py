@@ -59,3 +59,18 @@ def test_chunked_bodies_are_read_and_bounded(served):
     too_big = requests.post(f"{served}/tickets", data=big(), headers={"Content-Type": "application/json"}, timeout=10)
     assert too_big.status_code == 413
     assert too_big.json()["errors"]["body"].startswith("must not exceed")
+
+
+def test_a_vanished_database_is_a_json_503_not_an_html_500(databases):
+    url = databases.create("iris_vanish")
+    proc, port = start_server([sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "1"], {"DATABASE_URL": url_string(url), "IRIS_ENV": "test"})
+    try:
+        assert requests.get(f"http://127.0.0.1:{port}/tickets", timeout=5).status_code == 200
+        databases.drop(url)
+        response = requests.get(f"http://127.0.0.1:{port}/tickets", timeout=15)
+        assert response.status_code == 503
+        assert response.json() == {"errors": {"database": "unavailable or too slow; try again"}}
+        health = requests.get(f"http://127.0.0.1:{port}/health", timeout=15)
+        assert health.status_code == 503 and health.headers["Content-Type"].startswith("application/json")
+    finally:
+        stop(proc)
