@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test bench-migration clean
+.PHONY: run test fuzz bench-migration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ run: $(VENV)/.installed
 
 ## Run the whole test suite (embedded PostgreSQL, or TEST_DATABASE_URL's server).
 test: $(VENV)/.installed-test
+	@scripts/ensure-test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## A long schemathesis run with a random seed; its figures go to .iris/fuzz-report.json (quote them in docs/reliability.md).
+fuzz: $(VENV)/.installed-test
+	mkdir -p .iris
+	IRIS_FUZZ_EXAMPLES=$${IRIS_FUZZ_EXAMPLES:-1500} IRIS_FUZZ_SEED=random IRIS_FUZZ_REPORT=.iris/fuzz-report.json \
+		$(BIN)/python -m pytest tests/integration/test_fuzz.py -s $(PYTEST_ARGS)
 
 ## Time the `due` migration over 100,000 rows; record the printed line in docs/migrations.md.
 bench-migration: $(VENV)/.installed-test

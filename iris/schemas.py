@@ -1,36 +1,51 @@
 """Request and response schemas (pydantic v2). Validation errors become `{"errors": {field: message}}`."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from iris.errors import InvalidInput
-from iris.timeparse import iso_utc, parse_iso8601
+from iris.timeparse import ISO8601_SCHEMA, iso_utc, parse_iso8601
 
 TITLE_MAX = 200
 ASSIGNEE_MAX = 100
 DESCRIPTION_MAX = 20_000
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
-    if "\x00" in value:
+# The patterns are both checked here (with Python's `re`, as clients' JSON Schema validators do) and
+# published in the OpenAPI document, so the contract and the behaviour cannot drift apart.
+STORABLE_TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+NON_BLANK_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_STORABLE = re.compile(STORABLE_TEXT)
+_NON_BLANK = re.compile(NON_BLANK_TEXT)
+
+
+def _storable(value: str) -> str:
+    if not _STORABLE.search(value):
         raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from JSON escapes like "\ud800"
+        raise ValueError("must be valid Unicode text") from None
     return value
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if not _NON_BLANK.search(value):
         raise ValueError("must not be empty")
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX), AfterValidator(_no_nul), AfterValidator(_not_blank)]
-Assignee = Annotated[Text, Field(max_length=ASSIGNEE_MAX)]
-Description = Annotated[Text, Field(max_length=DESCRIPTION_MAX)]
-IsoDateTime = Annotated[datetime, BeforeValidator(parse_iso8601)]
+def _pattern(pattern: str):
+    return Field(json_schema_extra={"pattern": pattern})
+
+
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX), _pattern(NON_BLANK_TEXT), AfterValidator(_storable), AfterValidator(_not_blank)]
+Assignee = Annotated[str, Field(max_length=ASSIGNEE_MAX), _pattern(STORABLE_TEXT), AfterValidator(_storable)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), _pattern(STORABLE_TEXT), AfterValidator(_storable)]
+IsoDateTime = Annotated[datetime, BeforeValidator(parse_iso8601), WithJsonSchema(ISO8601_SCHEMA)]
 
 READ_ONLY = {"ticket_id": "is set by the server", "created": "is set by the server", "updated": "is set by the server"}
 
@@ -47,7 +62,7 @@ class TicketCreate(_Input):
 
 
 class TicketPatch(_Input):
-    title: Optional[Title] = None
+    title: Title = None  # may be left out, never null: the default is only a marker for "unchanged"
     assignee: Optional[Assignee] = None
     description: Optional[Description] = None
     due: Optional[IsoDateTime] = None
@@ -90,6 +105,30 @@ def parse(schema: type[BaseModel], data: Any):
             field = ".".join(str(part) for part in error["loc"]) or "body"
             errors.setdefault(field, _message(error))
         raise InvalidInput(errors) from None
+
+
+class TicketOut(BaseModel):
+    """A ticket as the API returns it."""
+
+    ticket_id: int = Field(ge=1)
+    title: str
+    assignee: Optional[str]
+    description: Optional[str]
+    created: datetime = Field(description="when the ticket was created (ISO 8601, UTC)")
+    updated: datetime = Field(description="when the ticket last changed (ISO 8601, UTC)")
+    due: Optional[datetime] = Field(description="ISO 8601, UTC")
+    due_raw: Optional[str] = Field(description="a tutorial-era due text that could not be read as a date")
+
+
+class ErrorBody(BaseModel):
+    """Every error: each offending field, parameter or topic with what is wrong."""
+
+    errors: dict[str, str]
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
 
 
 def ticket_json(ticket) -> dict[str, Any]:

@@ -1,18 +1,29 @@
 """Timestamps as the API takes and gives them: ISO 8601, returned in UTC with an offset."""
 
+import re
 from datetime import datetime, timezone
 from typing import Optional
 
-_EXPECTED = "must be an ISO 8601 date or datetime, e.g. 2025-01-31 or 2025-01-31T17:00:00Z"
+_EXPECTED = "must be an ISO 8601 date or datetime from year 1000 to 9998, e.g. 2025-01-31 or 2025-01-31T17:00:00Z"
+
+# Years are bounded so that any offset still gives a UTC time Python can hold (1 to 9999).
+_YEAR = r"^(1\d{3}|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d)-"
+ISO8601_SCHEMA = {
+    "type": "string",
+    "anyOf": [{"format": "date", "pattern": _YEAR}, {"format": "date-time", "pattern": _YEAR}],
+    "description": "ISO 8601 date (UTC midnight) or RFC 3339 date-time; returned in UTC",
+}
+_YEAR_RE = re.compile(_YEAR)
 
 
 def parse_iso8601(value: object) -> datetime:
     """An ISO 8601 date or datetime as an aware UTC datetime; a date means UTC midnight, no zone means UTC."""
     if not isinstance(value, str):
         raise ValueError(_EXPECTED)
-    candidate = value.strip()
+    # RFC 3339 allows a lowercase "t" and "z"; fromisoformat wants them in capitals.
+    candidate = value.strip().upper()
     # fromisoformat also takes shapes that are not ISO 8601 calendar dates; insist on YYYY-MM-DD first.
-    if len(candidate) < 10 or not (candidate[:4].isdigit() and candidate[4] == "-" and candidate[7] == "-"):
+    if len(candidate) < 10 or not (_YEAR_RE.match(candidate) and candidate[7] == "-"):
         raise ValueError(_EXPECTED)
     try:
         parsed = datetime.fromisoformat(candidate)

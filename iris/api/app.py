@@ -7,14 +7,16 @@ from dataclasses import dataclass
 import hug
 from sqlalchemy.engine import Engine
 
-from iris.api import errors, health, tickets
-from iris.api.http import reject_unknown_query
-from iris.api.middleware import NoBodyStatuses, RequestBody, SessionPerRequest
+import iris
+from iris.api import docs, errors, health, tickets
+from iris.api.http import check_query
+from iris.api.middleware import AppState, NoBodyStatuses, RequestBody, SessionPerRequest, UnknownMethods
+from iris.api.openapi import build_document
 from iris.api.routes import Route
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory
 
-ROUTES = tickets.ROUTES + health.ROUTES
+ROUTES = tickets.ROUTES + health.ROUTES + docs.ROUTES
 
 _app_numbers = itertools.count(1)
 
@@ -26,36 +28,46 @@ class App:
     wsgi: object
     engine: Engine
     settings: Settings
+    hug_api: hug.API
+    openapi: dict
 
     def __call__(self, environ, start_response):
         return self.wsgi(environ, start_response)
 
 
+def raw_output(data):
+    return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+raw_output.content_type = "application/octet-stream"
+
+
 def _bind(route: Route):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
-        reject_unknown_query(request, route.query)
+        check_query(request, route.query_names)
         return route.handler(request, response)
 
     endpoint.__name__ = route.handler.__name__
     endpoint.__doc__ = route.handler.__doc__
+    endpoint.route = route  # read back from hug's route table to describe the API
     return endpoint
 
 
-def build_wsgi(session_factory, settings: Settings):
+def build_api(state: AppState, settings: Settings) -> hug.API:
     # hug keys APIs by module name, so each app gets its own name and its own route table.
     api = hug.API(f"iris.api.app_{next(_app_numbers)}")
     api.future = True  # no comma-splitting of query values
     api.http.add_middleware(RequestBody(settings.max_body_bytes))
-    api.http.add_middleware(SessionPerRequest(session_factory))
+    api.http.add_middleware(SessionPerRequest(state))
     api.http.add_middleware(NoBodyStatuses())
+    api.http.add_middleware(UnknownMethods())
     for route in ROUTES:
         # HEAD is GET without the body (falcon drops it), as HTTP expects.
         methods = (route.method, "HEAD") if route.method == "GET" else (route.method,)
-        hug.http(route.path, accept=methods, api=api, parse_body=False)(_bind(route))
-    falcon_api = api.http.server(default_not_found=False)
-    errors.install(falcon_api)
-    return falcon_api
+        extra = {"output": raw_output} if route.raw else {}
+        hug.http(route.path, accept=methods, api=api, parse_body=False, **extra)(_bind(route))
+    return api
 
 
 def create_app(settings: Settings) -> App:
@@ -67,4 +79,9 @@ def create_app(settings: Settings) -> App:
         connect_timeout_s=settings.connect_timeout_s,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    return App(build_wsgi(make_session_factory(engine), settings), engine, settings)
+    state = AppState(make_session_factory(engine))
+    api = build_api(state, settings)
+    state.openapi = build_document(api, title="iris", version=iris.__version__)
+    falcon_api = api.http.server(default_not_found=False)
+    errors.install(falcon_api)
+    return App(falcon_api, engine, settings, api, state.openapi)

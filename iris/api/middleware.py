@@ -1,6 +1,10 @@
 """Per-request plumbing: bounded bodies, path parameters, and one database session per request."""
 
+from dataclasses import dataclass, field
+from typing import Callable
+
 import falcon
+from sqlalchemy.orm import Session
 
 from iris.api.http import ApiError
 
@@ -35,6 +39,17 @@ class RequestBody:
         req.context.path_params = dict(params)
 
 
+class UnknownMethods:
+    """A method falcon does not know (QUERY, FOO) on an existing route is 405 with Allow, like any other."""
+
+    def process_resource(self, req, resp, resource, params) -> None:
+        if req.method in falcon.COMBINED_METHODS:
+            return
+        # hug's resource is a namedtuple of on_<method> responders, one per method the route serves.
+        allowed = sorted({name[3:].upper() for name in getattr(resource, "_fields", ())} | {"OPTIONS"})
+        raise falcon.HTTPMethodNotAllowed(allowed)
+
+
 class NoBodyStatuses:
     """204 and 304 carry no body, so they carry no Content-Type either."""
 
@@ -43,15 +58,23 @@ class NoBodyStatuses:
             resp.delete_header("Content-Type")
 
 
+@dataclass
+class AppState:
+    """What routes may reach besides the request: the session factory and the API description."""
+
+    session_factory: Callable[[], Session]
+    openapi: dict = field(default_factory=dict)
+
+
 class SessionPerRequest:
     """Hands routes a lazily opened session; whatever happened, it is rolled back and closed at the end."""
 
-    def __init__(self, session_factory):
-        self.session_factory = session_factory
+    def __init__(self, state: AppState):
+        self.state = state
 
     def process_request(self, req, resp) -> None:
         req.context.session = None
-        req.context.session_factory = self.session_factory
+        req.context.state = self.state
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         session = getattr(req.context, "session", None)
@@ -62,5 +85,5 @@ class SessionPerRequest:
 
 def db(req):
     if req.context.session is None:
-        req.context.session = req.context.session_factory()
+        req.context.session = req.context.state.session_factory()
     return req.context.session

@@ -1,7 +1,78 @@
-"""The route table entry shared by every route module (and, later, by the API description)."""
+"""The route table: what each route takes and answers. The router and the OpenAPI document both read it."""
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Optional
+
+from pydantic import BaseModel
+
+from iris.errors import InvalidInput, NotFound
+
+INT32_MAX = 2_147_483_647
+
+
+@dataclass(frozen=True)
+class IntParam:
+    """An integer path or query parameter: plain ASCII digits within bounds, nothing else."""
+
+    name: str
+    description: str
+    minimum: int = 0
+    maximum: int = INT32_MAX
+    default: Optional[int] = None
+
+    def parse(self, raw: Optional[str]) -> Optional[int]:
+        if raw is None:
+            return self.default
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not self.minimum <= int(raw) <= self.maximum:
+            raise InvalidInput({self.name: f"must be an integer from {self.minimum} to {self.maximum}"})
+        return int(raw)
+
+    def from_path(self, request) -> int:
+        return self.parse(request.context.path_params.get(self.name, ""))
+
+    def from_query(self, request) -> Optional[int]:
+        return self.parse(request.get_param(self.name))  # repeats were refused before the handler ran
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+
+@dataclass(frozen=True)
+class ChoiceParam:
+    """A path parameter that names one of a fixed set of things; anything else is not found."""
+
+    name: str
+    description: str
+    choices: tuple[str, ...]
+
+    def from_path(self, request) -> str:
+        value = request.context.path_params.get(self.name, "")
+        if value not in self.choices:
+            raise NotFound(self.name, value)
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class Header:
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One documented response: its description, body model (None: no body) and headers."""
+
+    description: str
+    model: Any = None  # a pydantic model, list[model], or a raw JSON schema dict
+    headers: dict[str, Header] = field(default_factory=dict)
+    media_types: tuple[str, ...] = ("application/json",)
+    links: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -9,4 +80,19 @@ class Route:
     method: str
     path: str
     handler: Callable
-    query: frozenset[str] = field(default_factory=frozenset)  # anything else in the query string is a 400
+    summary: str
+    tag: str
+    answers: dict[int, Answer]
+    path_params: tuple = ()  # IntParam or ChoiceParam, in path order
+    query: tuple[IntParam, ...] = ()  # any other query parameter is a 400
+    body: Optional[type[BaseModel]] = None
+    raw: bool = False  # the handler returns bytes or text and sets its own Content-Type
+    name: str = ""  # the OpenAPI operationId; the handler's name unless two routes share a handler
+
+    @property
+    def operation_id(self) -> str:
+        return self.name or self.handler.__name__
+
+    @property
+    def query_names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.query)

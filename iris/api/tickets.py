@@ -2,14 +2,21 @@
 
 import falcon
 
-from iris.api.http import int_param, json_body, path_id, query_params
+from iris.api.answers import NOT_FOUND, reads, writes
+from iris.api.http import json_body
 from iris.api.middleware import db
-from iris.api.routes import Route
-from iris.schemas import TicketCreate, TicketPatch, parse, ticket_json
+from iris.api.routes import Answer, Header, IntParam, Route
+from iris.schemas import TicketCreate, TicketOut, TicketPatch, parse, ticket_json
 from iris.services import tickets as service
 
-PAGE_DEFAULT = 50
-PAGE_MAX = 500
+TICKET_ID = IntParam("ticket_id", "the ticket's id", minimum=1)
+LIMIT = IntParam("limit", "page size", minimum=1, maximum=500, default=50)
+AFTER = IntParam("after", "keyset cursor: only tickets with a larger id")
+
+TICKET_LINKS = {
+    f"{name}Ticket": {"operationId": f"{name}_ticket", "parameters": {"ticket_id": "$response.body#/ticket_id"}}
+    for name in ("get", "patch", "delete")
+}
 
 
 def create_ticket(request, response):
@@ -21,9 +28,7 @@ def create_ticket(request, response):
 
 
 def list_tickets(request, response):
-    params = query_params(request)
-    limit = int_param(params, "limit", default=PAGE_DEFAULT, minimum=1, maximum=PAGE_MAX)
-    after = int_param(params, "after", default=None, minimum=0, maximum=2_147_483_647)
+    limit, after = LIMIT.from_query(request), AFTER.from_query(request)
     page, more = service.list_tickets(db(request), after=after, limit=limit)
     if more:
         response.append_header("Link", f'</tickets?limit={limit}&after={page[-1].ticket_id}>; rel="next"')
@@ -31,25 +36,46 @@ def list_tickets(request, response):
 
 
 def get_ticket(request, response):
-    return ticket_json(service.get_ticket(db(request), path_id(request, "ticket_id")))
+    return ticket_json(service.get_ticket(db(request), TICKET_ID.from_path(request)))
 
 
 def patch_ticket(request, response):
-    ticket_id = path_id(request, "ticket_id")
+    ticket_id = TICKET_ID.from_path(request)
     patch = parse(TicketPatch, json_body(request))
     return ticket_json(service.edit_ticket(db(request), ticket_id, patch))
 
 
 def delete_ticket(request, response):
-    service.delete_ticket(db(request), path_id(request, "ticket_id"))
+    service.delete_ticket(db(request), TICKET_ID.from_path(request))
     response.status = falcon.HTTP_204
 
 
+CREATED = Answer(
+    "The ticket was created",
+    TicketOut,
+    headers={"Location": Header("the new ticket's URL, /tickets/{ticket_id}")},
+    links=TICKET_LINKS,
+)
+ONE = Answer("The ticket", TicketOut)
+
 ROUTES = [
-    Route("PUT", "/tickets", create_ticket),
-    Route("POST", "/tickets", create_ticket),
-    Route("GET", "/tickets", list_tickets, query=frozenset({"limit", "after"})),
-    Route("GET", "/tickets/{ticket_id}", get_ticket),
-    Route("PATCH", "/tickets/{ticket_id}", patch_ticket),
-    Route("DELETE", "/tickets/{ticket_id}", delete_ticket),
+    Route(
+        "PUT", "/tickets", create_ticket, "Create a ticket (the tutorial's verb; same as POST)", "tickets",
+        writes(_201=CREATED), body=TicketCreate, name="put_ticket",
+    ),
+    Route("POST", "/tickets", create_ticket, "Create a ticket", "tickets", writes(_201=CREATED), body=TicketCreate),
+    Route(
+        "GET", "/tickets", list_tickets, "List tickets in id order, a page at a time", "tickets",
+        reads(_200=Answer("A page of tickets", list[TicketOut], headers={"Link": Header('<...>; rel="next" while more tickets remain')})),
+        query=(LIMIT, AFTER),
+    ),
+    Route("GET", "/tickets/{ticket_id}", get_ticket, "Get a ticket", "tickets", reads(_200=ONE, _404=NOT_FOUND), path_params=(TICKET_ID,)),
+    Route(
+        "PATCH", "/tickets/{ticket_id}", patch_ticket, "Change some fields of a ticket", "tickets",
+        writes(_200=ONE, _404=NOT_FOUND), path_params=(TICKET_ID,), body=TicketPatch,
+    ),
+    Route(
+        "DELETE", "/tickets/{ticket_id}", delete_ticket, "Delete a ticket", "tickets",
+        writes(_204=Answer("The ticket was deleted"), _404=NOT_FOUND), path_params=(TICKET_ID,),
+    ),
 ]

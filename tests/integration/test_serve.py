@@ -19,7 +19,7 @@ def start_server(command: list[str], env: dict) -> tuple[subprocess.Popen, int]:
     return proc, port
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served(databases):
     url = databases.create("iris_serve")
     proc, port = start_server(

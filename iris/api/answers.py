@@ -1,0 +1,25 @@
+"""Responses that many routes share, described once."""
+
+from iris.api.routes import Answer, Header
+from iris.schemas import ErrorBody
+
+BAD_REQUEST = Answer("Invalid input; `errors` names each offending field or parameter", ErrorBody)
+NOT_FOUND = Answer("No such resource", ErrorBody)
+TOO_LARGE = Answer("The body is larger than the limit (1 MiB by default)", ErrorBody)
+UNSUPPORTED_MEDIA = Answer("The body is not application/json", ErrorBody)
+SERVER_ERROR = Answer("Unexpected error; the details are in the server log, never in the answer", ErrorBody)
+UNAVAILABLE = Answer(
+    "The database is unavailable or too slow; retry later",
+    ErrorBody,
+    headers={"Retry-After": Header("seconds to wait before retrying", {"type": "integer"})},
+)
+
+
+def reads(**answers: Answer) -> dict[int, Answer]:
+    """Answers of a route without a body, plus those every route can give."""
+    return {**{int(code[1:]): a for code, a in answers.items()}, 400: BAD_REQUEST, 500: SERVER_ERROR, 503: UNAVAILABLE}
+
+
+def writes(**answers: Answer) -> dict[int, Answer]:
+    """Answers of a route that takes a JSON body."""
+    return {**reads(**answers), 413: TOO_LARGE, 415: UNSUPPORTED_MEDIA}

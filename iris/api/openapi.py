@@ -1,0 +1,130 @@
+"""OpenAPI 3.0 built from the hug route table and the pydantic schemas; nothing is written by hand twice.
+
+OpenAPI 3.0 (not 3.1) so that the bundled Swagger UI renders it; pydantic's JSON Schema is
+translated where 3.0 differs (`nullable`, `$defs`, `const`).
+"""
+
+import re
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+
+from iris.api.routes import Answer, Route
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+_PATH_PARAM = re.compile(r"{(\w+)}")
+
+
+def to_openapi30(schema: Any) -> Any:
+    """Translate a JSON Schema (2020-12, as pydantic writes it) into the OpenAPI 3.0 dialect."""
+    if isinstance(schema, list):
+        return [to_openapi30(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    converted: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title":
+            continue  # pydantic's generated titles only add noise to the reference page
+        if key in ("properties", "patternProperties") and isinstance(value, dict):
+            converted[key] = {name: to_openapi30(sub) for name, sub in value.items()}
+        else:
+            converted[key] = to_openapi30(value)
+    schema = converted
+    if "const" in schema:
+        schema["enum"] = [schema.pop("const")]
+    for key in ("anyOf", "oneOf"):
+        options = schema.get(key)
+        if options and {"type": "null"} in options:
+            rest = [option for option in options if option != {"type": "null"}]
+            schema.pop(key)
+            if len(rest) == 1 and "$ref" not in rest[0]:
+                merged = {**rest[0], **schema}
+            else:
+                merged = {**schema, (key if len(rest) > 1 else "allOf"): rest}
+            merged["nullable"] = True
+            schema = merged
+    if schema.get("default", 0) is None:
+        schema.pop("default")  # 3.0 validators reject a null default on a non-null type
+    return schema
+
+
+class _Components:
+    def __init__(self):
+        self.schemas: dict[str, Any] = {}
+
+    def schema_for(self, model: Any) -> dict[str, Any]:
+        if isinstance(model, dict):
+            return to_openapi30(model)
+        if typing.get_origin(model) is list:
+            return {"type": "array", "items": self.schema_for(typing.get_args(model)[0])}
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            full = model.model_json_schema(ref_template=REF_TEMPLATE)
+            for name, definition in full.pop("$defs", {}).items():
+                self.schemas[name] = to_openapi30(definition)
+            self.schemas[model.__name__] = to_openapi30(full)
+            return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
+        raise TypeError(f"cannot describe {model!r}")
+
+
+def _answer(answer: Answer, components: _Components, with_body: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": answer.description}
+    if answer.model is not None and with_body:
+        schema = components.schema_for(answer.model)
+        out["content"] = {media_type: {"schema": schema} for media_type in answer.media_types}
+    if answer.headers:
+        out["headers"] = {name: {"description": h.description, "schema": h.schema} for name, h in answer.headers.items()}
+    if answer.links:
+        out["links"] = answer.links
+    return out
+
+
+def _operation(route: Route, method: str, components: _Components) -> dict[str, Any]:
+    head = method == "HEAD"
+    declared = {p.name for p in route.path_params}
+    in_path = set(_PATH_PARAM.findall(route.path))
+    if declared != in_path:
+        raise ValueError(f"{route.method} {route.path}: path parameters {sorted(in_path)} but described {sorted(declared)}")
+    operation: dict[str, Any] = {
+        "operationId": route.operation_id if not head else f"head_{route.operation_id}",
+        "summary": route.summary if not head else f"{route.summary} (headers only)",
+        "tags": [route.tag],
+        "parameters": [
+            {"name": p.name, "in": "path", "required": True, "description": p.description, "schema": p.schema()} for p in route.path_params
+        ]
+        + [{"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema()} for p in route.query],
+        "responses": {str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(route.answers.items())},
+    }
+    if route.body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": components.schema_for(route.body)}}}
+    if not operation["parameters"]:
+        del operation["parameters"]
+    return operation
+
+
+def served_operations(hug_api) -> list[tuple[str, str, Route]]:
+    """(path, method, route) for every route hug serves, read from hug's own route table."""
+    found = []
+    for base_url, paths in hug_api.http.routes.items():
+        for path, methods in paths.items():
+            for method, versions in methods.items():
+                for handler in versions.values():
+                    found.append((base_url + path, method, handler.interface.spec.route))
+    return found
+
+
+def build_document(hug_api, *, title: str, version: str) -> dict[str, Any]:
+    components = _Components()
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, route in sorted(served_operations(hug_api), key=lambda item: (item[0], item[1])):
+        paths.setdefault(path, {})[method.lower()] = _operation(route, method, components)
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": title,
+            "version": version,
+            "description": "iris, a self-hosted ticket tracker. Every error body is `{\"errors\": {field: message}}`.",
+        },
+        "paths": paths,
+        "components": {"schemas": dict(sorted(components.schemas.items()))},
+    }

@@ -1,0 +1,88 @@
+"""The published contract: generated from the route table, valid, and exactly what is served."""
+
+from openapi_spec_validator import validate
+
+from iris.api.openapi import served_operations, to_openapi30
+
+METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+
+
+def documented(document):
+    return {(path, method.upper()) for path, item in document["paths"].items() for method in item if method in METHODS}
+
+
+def test_served_routes_are_exactly_the_documented_routes(client, app):
+    document = client.get("/openapi.json").json
+    served = {(path, method) for path, method, _ in served_operations(app.hug_api)}
+    assert served == documented(document)
+    # and falcon routes those and nothing else (OPTIONS is falcon's own, answered for every route)
+    for path, method in served:
+        resource, _, _, _ = app.wsgi._router.find(path.replace("{ticket_id}", "1").replace("{name}", "swagger-ui.css"))
+        assert hasattr(resource, f"on_{method.lower()}"), (path, method)
+
+
+def test_document_is_valid_openapi_3(client):
+    document = client.get("/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    validate(document)
+
+
+def test_every_operation_documents_its_errors_and_headers(client):
+    paths = client.get("/openapi.json").json["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            assert {"400", "500"} <= set(operation["responses"]), (path, method)
+    create = paths["/tickets"]["put"]
+    assert "Location" in create["responses"]["201"]["headers"]
+    assert {"413", "415", "503"} <= set(create["responses"])
+    assert paths["/tickets"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TicketCreate"}
+    listing = paths["/tickets"]["get"]
+    assert "Link" in listing["responses"]["200"]["headers"]
+    limit = next(p for p in listing["parameters"] if p["name"] == "limit")
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}
+    assert "404" in paths["/tickets/{ticket_id}"]["get"]["responses"]
+    assert paths["/tickets/{ticket_id}"]["delete"]["responses"]["204"] == {"description": "The ticket was deleted"}
+
+
+def test_schemas_match_validation(client):
+    schemas = client.get("/openapi.json").json["components"]["schemas"]
+    create = schemas["TicketCreate"]
+    assert create["required"] == ["title"] and create["additionalProperties"] is False
+    assert create["properties"]["title"]["maxLength"] == 200
+    assert "nullable" not in schemas["TicketPatch"]["properties"]["title"], "PATCH refuses a null title"
+    assert schemas["TicketPatch"]["properties"]["assignee"]["nullable"] is True
+
+
+def test_a_new_route_is_documented_without_touching_the_generator(settings, monkeypatch):
+    from iris.api import app as app_module
+    from iris.api.answers import reads
+    from iris.api.routes import Answer, IntParam, Route
+
+    def ping(request, response):
+        return {"n": IntParam("n", "a number").from_query(request)}
+
+    extra = Route("GET", "/ping", ping, "Ping", "service", reads(_200=Answer("pong", {"type": "object"})), query=(IntParam("n", "a number"),))
+    monkeypatch.setattr(app_module, "ROUTES", app_module.ROUTES + [extra])
+    application = app_module.create_app(settings)
+    assert application.openapi["paths"]["/ping"]["get"]["parameters"][0]["name"] == "n"
+    assert "/ping" in application.openapi["paths"] and "head" in application.openapi["paths"]["/ping"]
+    application.engine.dispose()
+
+
+def test_openapi30_translation_of_nullable_and_refs():
+    assert to_openapi30({"anyOf": [{"type": "string"}, {"type": "null"}], "title": "x"}) == {"type": "string", "nullable": True}
+    assert to_openapi30({"anyOf": [{"$ref": "#/a"}, {"type": "null"}]}) == {"allOf": [{"$ref": "#/a"}], "nullable": True}
+    assert to_openapi30({"const": 3}) == {"enum": [3]}
+    assert to_openapi30({"properties": {"title": {"type": "string", "title": "T"}}}) == {"properties": {"title": {"type": "string"}}}
+
+
+def test_docs_page_and_its_assets_are_served_locally(client):
+    page = client.get("/docs")
+    assert page.content_type == "text/html"
+    assert "/openapi.json" in page.text
+    assert "http://" not in page.text and "https://" not in page.text, "nothing loads from a CDN"
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
+        response = client.get(f"/docs/assets/{asset}")
+        assert len(response.body) > 1000
+    client.get("/docs/assets/..%2Fsecret", status=404)
+    client.get("/docs/assets/index.html", status=404)
