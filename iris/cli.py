@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Optional, Sequence
 
 from iris import migrate
+from iris.cli_tickets import add_commands as add_tickets_commands
 from iris.config import ConfigError, load_settings, safe_url
 
 log = logging.getLogger("iris.cli")
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("revision", nargs="?", help="target revision for upgrade/downgrade (e.g. head, -1, base, 0003)")
     db.add_argument("--yes", action="store_true", help="confirm a destructive reset")
     db.set_defaults(handler=_db)
+
+    add_tickets_commands(commands)
     return parser
 
 

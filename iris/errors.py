@@ -18,3 +18,23 @@ class InvalidInput(IrisError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class RuleBroken(IrisError):
+    """A well-formed request that a rule forbids (an illegal move, an invalid workflow definition).
+
+    `details` carries extra keys for the answer, such as the moves that are allowed.
+    """
+
+    def __init__(self, errors: dict[str, str], **details):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+        self.details = details
+
+
+class Conflict(IrisError):
+    """The request clashes with the current state (a status that tickets are still in)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors

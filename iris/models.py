@@ -3,7 +3,19 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import DateTime, Integer, MetaData, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Deterministic constraint and index names, so that later revisions can drop them by name.
@@ -22,6 +34,15 @@ class Base(DeclarativeBase):
 
 class Ticket(Base):
     __tablename__ = "tickets"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workflow", "status"],
+            ["workflow_statuses.workflow", "workflow_statuses.name"],
+            name="fk_tickets_workflow_status_workflow_statuses",
+            onupdate="CASCADE",
+        ),
+        Index("ix_tickets_status_workflow", "status", "workflow"),
+    )
 
     ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -33,3 +54,74 @@ class Ticket(Base):
     due_raw: Mapped[Optional[str]] = mapped_column(Text)
     # Kept current by the trigger `tickets_touch_updated` on every UPDATE, whoever writes.
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    # Raw SQL inserts (the tutorial's way) land on the default workflow's initial status.
+    workflow: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
+    status: Mapped[str] = mapped_column(Text, server_default=text("'Open'"))
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint("char_length(body) BETWEEN 1 AND 10000", name="body_length"),
+        Index("ix_comments_ticket_id_comment_id", "ticket_id", "comment_id"),
+    )
+
+    comment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.ticket_id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(Text, server_default=text("'anonymous'"))
+    body: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    edited: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class Workflow(Base):
+    __tablename__ = "workflows"
+    __table_args__ = (
+        # Deferred, because a workflow and its statuses are written in one transaction, in either order.
+        ForeignKeyConstraint(
+            ["name", "initial_status"],
+            ["workflow_statuses.workflow", "workflow_statuses.name"],
+            name="fk_workflows_initial_status_workflow_statuses",
+            deferrable=True,
+            initially="DEFERRED",
+            use_alter=True,
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    initial_status: Mapped[str] = mapped_column(Text)
+
+
+class WorkflowStatus(Base):
+    __tablename__ = "workflow_statuses"
+
+    workflow: Mapped[str] = mapped_column(
+        ForeignKey("workflows.name", ondelete="CASCADE", deferrable=True, initially="DEFERRED"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    is_closed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class WorkflowTransition(Base):
+    __tablename__ = "workflow_transitions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workflow", "from_status"],
+            ["workflow_statuses.workflow", "workflow_statuses.name"],
+            name="fk_workflow_transitions_from_status_workflow_statuses",
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workflow", "to_status"],
+            ["workflow_statuses.workflow", "workflow_statuses.name"],
+            name="fk_workflow_transitions_to_status_workflow_statuses",
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("workflow", "from_status", "name"),
+    )
+
+    workflow: Mapped[str] = mapped_column(Text, primary_key=True)
+    from_status: Mapped[str] = mapped_column(Text, primary_key=True)
+    to_status: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)

@@ -105,14 +105,35 @@ def app(settings):
     application.engine.dispose()
 
 
+def migration_module(revision: str):
+    """A revision file as a module, to reuse what it defines (e.g. the default workflow's seed data)."""
+    import importlib.util
+
+    path = next((ROOT / "migrations" / "versions").glob(f"{revision}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def clean_db(db_url, app):
-    """Each test starts from empty tables, with ids from 1."""
+    """Each test starts as a freshly migrated database: empty tables, ids from 1, the default workflow."""
     from iris.models import Base
 
+    seed = migration_module("0009")
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with app.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO workflows (name, initial_status) VALUES ('default', 'Open')"))
+        conn.execute(
+            text("INSERT INTO workflow_statuses (workflow, name, is_closed, position) VALUES ('default', :n, :c, :p)"),
+            [{"n": n, "c": c, "p": i} for i, (n, c) in enumerate(seed.STATUSES)],
+        )
+        conn.execute(
+            text("INSERT INTO workflow_transitions (workflow, from_status, to_status, name) VALUES ('default', :f, :t, :n)"),
+            [{"f": f, "t": t, "n": n} for f, t, n in seed.TRANSITIONS],
+        )
     yield
 
 

@@ -7,6 +7,8 @@ BAD_REQUEST = Answer("Invalid input; `errors` names each offending field or para
 NOT_FOUND = Answer("No such resource", ErrorBody)
 TOO_LARGE = Answer("The body is larger than the limit (1 MiB by default)", ErrorBody)
 UNSUPPORTED_MEDIA = Answer("The body is not application/json", ErrorBody)
+CONFLICT = Answer("The change clashes with the current state, or with a concurrent change", ErrorBody)
+RULE_BROKEN = Answer("Well-formed, but a rule forbids it; `errors` says which", ErrorBody)
 SERVER_ERROR = Answer("Unexpected error; the details are in the server log, never in the answer", ErrorBody)
 UNAVAILABLE = Answer(
     "The database is unavailable or too slow; retry later",

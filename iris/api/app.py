@@ -8,7 +8,7 @@ import hug
 from sqlalchemy.engine import Engine
 
 import iris
-from iris.api import docs, errors, health, tickets
+from iris.api import comments, docs, errors, health, tickets, workflows
 from iris.api.http import check_query
 from iris.api.middleware import AppState, NoBodyStatuses, RequestBody, SessionPerRequest, UnknownMethods
 from iris.api.openapi import build_document
@@ -16,7 +16,7 @@ from iris.api.routes import Route
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory
 
-ROUTES = tickets.ROUTES + health.ROUTES + docs.ROUTES
+ROUTES = tickets.ROUTES + comments.ROUTES + workflows.ROUTES + health.ROUTES + docs.ROUTES
 
 _app_numbers = itertools.count(1)
 
@@ -45,7 +45,7 @@ raw_output.content_type = "application/octet-stream"
 def _bind(route: Route):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
-        check_query(request, route.query_names)
+        check_query(request, route.query_names, route.repeatable_query)
         return route.handler(request, response)
 
     endpoint.__name__ = route.handler.__name__
@@ -83,5 +83,6 @@ def create_app(settings: Settings) -> App:
     api = build_api(state, settings)
     state.openapi = build_document(api, title="iris", version=iris.__version__)
     falcon_api = api.http.server(default_not_found=False)
+    falcon_api.req_options.keep_blank_qs_values = True  # `?status=` is an error to report, not nothing
     errors.install(falcon_api)
     return App(falcon_api, engine, settings, api, state.openapi)

@@ -1,23 +1,35 @@
-"""The one place where errors become HTTP answers."""
+"""The one place where errors become HTTP answers (the CLI reuses `describe` for the same bodies)."""
 
 import json
 import logging
 
 import falcon
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from iris.api.http import ApiError
-from iris.errors import InvalidInput, IrisError, NotFound
+from iris.errors import Conflict, InvalidInput, IrisError, NotFound, RuleBroken
 
 log = logging.getLogger("iris.api")
 
+GENERIC_500 = {"errors": {"server": "internal error; the details are in the server log"}}
+
+
+def describe(exc: IrisError) -> tuple[int, dict]:
+    """The status code and body that a domain error answers with."""
+    if isinstance(exc, InvalidInput):
+        return 400, {"errors": exc.errors}
+    if isinstance(exc, NotFound):
+        return 404, {"errors": {exc.resource: str(exc)}}
+    if isinstance(exc, Conflict):
+        return 409, {"errors": exc.errors}
+    if isinstance(exc, RuleBroken):
+        return 422, {"errors": exc.errors, **exc.details}
+    raise TypeError(f"no HTTP mapping for {type(exc).__name__}")  # a new domain error needs a line above
+
 
 def domain_error(req, resp, exc: IrisError, params) -> None:
-    if isinstance(exc, InvalidInput):
-        raise ApiError(falcon.HTTP_400, exc.errors)
-    if isinstance(exc, NotFound):
-        raise ApiError(falcon.HTTP_404, {exc.resource: str(exc)})
-    unexpected(req, resp, exc, params)
+    status, body = describe(exc)
+    raise ApiError(getattr(falcon, f"HTTP_{status}"), body["errors"], extra={k: v for k, v in body.items() if k != "errors"})
 
 
 def database_unavailable(req, resp, exc: OperationalError, params) -> None:
@@ -26,18 +38,24 @@ def database_unavailable(req, resp, exc: OperationalError, params) -> None:
     raise ApiError(falcon.HTTP_503, {"database": "unavailable or too slow; try again"}, headers={"Retry-After": "1"})
 
 
+def integrity_conflict(req, resp, exc: IntegrityError, params) -> None:
+    """A constraint tripped by a concurrent change (e.g. a status removed while a ticket moved into it)."""
+    log.info("integrity conflict on %s %s: %s", req.method, req.path, exc.orig.__class__.__name__)
+    raise ApiError(falcon.HTTP_409, {"conflict": "the change clashes with a concurrent one; read the resource again and retry"})
+
+
 def unexpected(req, resp, exc: Exception, params) -> None:
     """Anything not handled elsewhere: log it in full, answer a generic JSON 500 that reveals nothing."""
     if isinstance(exc, (falcon.HTTPError, falcon.HTTPStatus)):
         raise exc  # falcon renders these itself
     log.exception("unhandled error on %s %s", req.method, req.path)
-    raise ApiError(falcon.HTTP_500, {"server": "internal error; the details are in the server log"})
+    raise ApiError(falcon.HTTP_500, GENERIC_500["errors"])
 
 
 def serialize(req, resp, error: falcon.HTTPError) -> None:
     errors = getattr(error, "errors", None) or _default_errors(req, error)
     resp.content_type = falcon.MEDIA_JSON
-    resp.body = json.dumps({"errors": errors})
+    resp.body = json.dumps({"errors": errors, **getattr(error, "extra", {})})
 
 
 def _default_errors(req, error: falcon.HTTPError) -> dict[str, str]:
@@ -50,8 +68,9 @@ def _default_errors(req, error: falcon.HTTPError) -> dict[str, str]:
 
 
 def install(falcon_api) -> None:
-    # falcon 2 tries handlers newest first, so the catch-all goes in before the domain handler.
+    # falcon 2 tries handlers newest first, so the catch-all goes in before the specific ones.
     falcon_api.add_error_handler(Exception, unexpected)
     falcon_api.add_error_handler(OperationalError, database_unavailable)
+    falcon_api.add_error_handler(IntegrityError, integrity_conflict)
     falcon_api.add_error_handler(IrisError, domain_error)
     falcon_api.set_error_serializer(serialize)

@@ -79,6 +79,13 @@ def _answer(answer: Answer, components: _Components, with_body: bool) -> dict[st
     return out
 
 
+def _query_parameter(param) -> dict[str, Any]:
+    described = {"name": param.name, "in": "query", "required": False, "description": param.description, "schema": param.schema()}
+    if getattr(param, "repeatable", False):
+        described.update(style="form", explode=True)  # ?status=a&status=b
+    return described
+
+
 def _operation(route: Route, method: str, components: _Components) -> dict[str, Any]:
     head = method == "HEAD"
     declared = {p.name for p in route.path_params}
@@ -92,7 +99,7 @@ def _operation(route: Route, method: str, components: _Components) -> dict[str, 
         "parameters": [
             {"name": p.name, "in": "path", "required": True, "description": p.description, "schema": p.schema()} for p in route.path_params
         ]
-        + [{"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema()} for p in route.query],
+        + [_query_parameter(p) for p in route.query],
         "responses": {str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(route.answers.items())},
     }
     if route.body is not None:

@@ -1,5 +1,6 @@
 """The route table: what each route takes and answers. The router and the OpenAPI document both read it."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -41,6 +42,45 @@ class IntParam:
 
 
 @dataclass(frozen=True)
+class BoolParam:
+    """A query flag: exactly `true` or `false` (hug's own bool would read "false" as true)."""
+
+    name: str
+    description: str
+
+    def from_query(self, request) -> Optional[bool]:
+        raw = request.get_param(self.name)
+        if raw is None:
+            return None
+        if raw not in ("true", "false"):
+            raise InvalidInput({self.name: "must be true or false"})
+        return raw == "true"
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class TextListParam:
+    """A repeatable query parameter (`?status=Open&status=Closed`); each value is non-empty text."""
+
+    name: str
+    description: str
+    max_length: int = 50
+    repeatable: bool = True
+
+    def from_query(self, request) -> list[str]:
+        values = request.get_param_as_list(self.name) or []
+        for value in values:
+            if not value or len(value) > self.max_length or "\x00" in value:
+                raise InvalidInput({self.name: f"each value must be 1 to {self.max_length} characters"})
+        return values
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": r"^[^\x00]*$"}}
+
+
+@dataclass(frozen=True)
 class ChoiceParam:
     """A path parameter that names one of a fixed set of things; anything else is not found."""
 
@@ -56,6 +96,25 @@ class ChoiceParam:
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "enum": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class NameParam:
+    """A path parameter that is a short name (letters, digits, `-`, `_`); anything else is a 400."""
+
+    name: str
+    description: str
+    max_length: int = 50
+    pattern: str = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+
+    def from_path(self, request) -> str:
+        value = request.context.path_params.get(self.name, "")
+        if len(value) > self.max_length or not re.match(self.pattern, value):
+            raise InvalidInput({self.name: f"must be 1 to {self.max_length} letters, digits, '-' or '_'"})
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": self.pattern}
 
 
 @dataclass(frozen=True)
@@ -84,7 +143,7 @@ class Route:
     tag: str
     answers: dict[int, Answer]
     path_params: tuple = ()  # IntParam or ChoiceParam, in path order
-    query: tuple[IntParam, ...] = ()  # any other query parameter is a 400
+    query: tuple = ()  # IntParam, BoolParam, TextListParam; any other query parameter is a 400
     body: Optional[type[BaseModel]] = None
     raw: bool = False  # the handler returns bytes or text and sets its own Content-Type
     name: str = ""  # the OpenAPI operationId; the handler's name unless two routes share a handler
@@ -96,3 +155,7 @@ class Route:
     @property
     def query_names(self) -> frozenset[str]:
         return frozenset(p.name for p in self.query)
+
+    @property
+    def repeatable_query(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.query if getattr(p, "repeatable", False))

@@ -2,14 +2,22 @@ from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from iris.errors import NotFound
-from iris.models import Ticket
+from iris.errors import NotFound, RuleBroken
+from iris.models import Comment, Ticket
+from iris.repositories.comments import CommentRepository
 from iris.repositories.tickets import TicketRepository
+from iris.repositories.workflows import WorkflowRepository
 from iris.schemas import TicketCreate, TicketPatch
+
+RECENT_COMMENTS = 20
 
 
 def open_ticket(session: Session, data: TicketCreate) -> Ticket:
-    ticket = TicketRepository(session).add(**data.model_dump())
+    """A new ticket, in the initial status of its workflow."""
+    workflow = WorkflowRepository(session).get(data.workflow)
+    if workflow is None:
+        raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
+    ticket = TicketRepository(session).add(**data.model_dump(), status=workflow.initial)
     session.commit()
     return ticket
 
@@ -21,9 +29,18 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def list_tickets(session: Session, *, after: Optional[int], limit: int) -> tuple[Sequence[Ticket], bool]:
-    """A page of tickets, and whether more remain after it."""
-    rows = TicketRepository(session).page(after=after, limit=limit + 1)
+def get_ticket_detail(session: Session, ticket_id: int) -> tuple[Ticket, list[Comment], int]:
+    """The ticket, its most recent comments and their total: two queries, however many comments."""
+    ticket = get_ticket(session, ticket_id)
+    comments, total = CommentRepository(session).recent_with_total(ticket_id, RECENT_COMMENTS)
+    return ticket, comments, total
+
+
+def list_tickets(
+    session: Session, *, after: Optional[int], limit: int, statuses: Sequence[str] = (), open_: Optional[bool] = None
+) -> tuple[Sequence[Ticket], bool]:
+    """A page of matching tickets, and whether more remain after it."""
+    rows = TicketRepository(session).page(after=after, limit=limit + 1, statuses=statuses, open_=open_)
     return rows[:limit], len(rows) > limit
 
 

@@ -60,3 +60,31 @@ def test_prod_with_placeholder_password_refuses_to_start_and_does_not_echo_it():
     result = iris("db", "upgrade", env_extra={"IRIS_ENV": "prod", "IRIS_USER": "iris", "IRIS_PASS": "changeme"})
     assert result.returncode == 2
     assert "placeholder" in result.stderr and "changeme" not in result.stderr
+
+
+def test_tickets_commands_give_the_same_results_and_errors_as_http(client, db_url):
+    import json
+
+    env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
+    created = iris("tickets", "create", "--title", "from the shell", "--assignee", "ann", env_extra=env)
+    assert created.returncode == 0, created.stderr
+    ticket = json.loads(created.stdout)
+    assert ticket["workflow"] == {"name": "default", "status": "Open"}
+
+    commented = iris("tickets", "comment", str(ticket["ticket_id"]), "looking into it", env_extra=env)
+    assert json.loads(commented.stdout)["body"] == "looking into it"
+    moved = iris("tickets", "move", str(ticket["ticket_id"]), "In Progress", "--comment", "started", env_extra=env)
+    assert json.loads(moved.stdout)["workflow"]["status"] == "In Progress"
+
+    shown = json.loads(iris("tickets", "get", str(ticket["ticket_id"]), env_extra=env).stdout)
+    assert shown == client.get(f"/tickets/{ticket['ticket_id']}").json
+    assert shown["comment_count"] == 2
+
+    refused = iris("tickets", "move", str(ticket["ticket_id"]), "Closed", env_extra=env)
+    http = client.post_json(f"/tickets/{ticket['ticket_id']}/transitions", {"to": "Closed"}, status=422).json
+    assert refused.returncode == 1 and refused.stderr.strip() == f"error 422: {json.dumps(http)}"
+
+    missing = iris("tickets", "get", "999", env_extra=env)
+    assert missing.returncode == 1 and missing.stderr.strip() == 'error 404: {"errors": {"ticket": "ticket 999 does not exist"}}'
+    blank = iris("tickets", "create", "--title", "  ", env_extra=env)
+    assert blank.returncode == 1 and '"title": "must not be empty"' in blank.stderr

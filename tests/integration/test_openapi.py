@@ -86,3 +86,12 @@ def test_docs_page_and_its_assets_are_served_locally(client):
         assert len(response.body) > 1000
     client.get("/docs/assets/..%2Fsecret", status=404)
     client.get("/docs/assets/index.html", status=404)
+
+
+def test_only_operations_with_data_rules_document_422(client):
+    paths = client.get("/openapi.json").json["paths"]
+    with_422 = {(path, method) for path, item in paths.items() for method, op in item.items() if "422" in op["responses"]}
+    assert with_422 == {
+        ("/tickets", "put"), ("/tickets", "post"),
+        ("/workflows/{name}", "put"), ("/tickets/{ticket_id}/transitions", "post"),
+    }

@@ -23,7 +23,7 @@ def start_server(command: list[str], env: dict) -> tuple[subprocess.Popen, int]:
 def served(databases):
     url = databases.create("iris_serve")
     proc, port = start_server(
-        [sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "2"],
+        [sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "4"],
         {"DATABASE_URL": url_string(url), "IRIS_ENV": "test"},
     )
     yield f"http://127.0.0.1:{port}"
@@ -36,7 +36,7 @@ def test_iris_serve_answers_the_tutorial_curl_over_http(served):
     assert created.status_code == 201
     assert created.headers["Location"] == f"/tickets/{created.json()['ticket_id']}"
     listed = requests.get(f"{served}/tickets", timeout=5)
-    assert listed.status_code == 200 and listed.json() == [created.json()]
+    assert listed.status_code == 200 and created.json() in listed.json()
 
 
 def test_malformed_json_over_gunicorn_is_json_400_not_html_500(served):
@@ -74,3 +74,23 @@ def test_a_vanished_database_is_a_json_503_not_an_html_500(databases):
         assert health.status_code == 503 and health.headers["Content-Type"].startswith("application/json")
     finally:
         stop(proc)
+
+
+def test_concurrent_moves_from_the_same_status_cannot_both_succeed(served):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    for round_ in range(3):
+        ticket = requests.post(f"{served}/tickets", json={"title": f"race {round_}"}, timeout=5).json()
+        barrier = Barrier(8)
+
+        def start(_):
+            barrier.wait()
+            return requests.post(f"{served}/tickets/{ticket['ticket_id']}/transitions", json={"transition": "start", "comment": "mine"}, timeout=15)
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(start, range(8)))
+        assert sorted(a.status_code for a in answers) == [200] + [422] * 7
+        final = requests.get(f"{served}/tickets/{ticket['ticket_id']}", timeout=5).json()
+        assert final["workflow"]["status"] == "In Progress"
+        assert final["comment_count"] == 1, "only the winning move stored its comment"

@@ -1,16 +1,12 @@
 """The documented formats of migration 0005, which turns the tutorial's text `due` into timestamptz."""
 
-import importlib.util
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-_path = next((Path(__file__).resolve().parents[2] / "migrations" / "versions").glob("0005_*.py"))
-_spec = importlib.util.spec_from_file_location("migration_0005", _path)
-migration = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(migration)
-parse = migration.parse_legacy_due
+from tests.conftest import migration_module
+
+parse = migration_module("0005").parse_legacy_due
 UTC = timezone.utc
 
 

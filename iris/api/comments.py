@@ -1,0 +1,74 @@
+"""Comment routes: on a ticket (create, list) and by id (get, edit, delete)."""
+
+import falcon
+
+from iris.api.answers import NOT_FOUND, reads, writes
+from iris.api.http import json_body, next_link
+from iris.api.middleware import db
+from iris.api.routes import Answer, Header, IntParam, Route
+from iris.api.tickets import AFTER, LIMIT, TICKET_ID
+from iris.schemas import CommentCreate, CommentOut, CommentPatch, comment_json, parse
+from iris.services import comments as service
+
+COMMENT_ID = IntParam("comment_id", "the comment's id", minimum=1)
+COMMENT_LINKS = {
+    f"{name}Comment": {"operationId": f"{name}_comment", "parameters": {"comment_id": "$response.body#/comment_id"}}
+    for name in ("get", "patch", "delete")
+}
+
+
+def create_comment(request, response):
+    ticket_id = TICKET_ID.from_path(request)
+    comment = service.comment_on(db(request), ticket_id, parse(CommentCreate, json_body(request)))
+    response.status = falcon.HTTP_201
+    response.set_header("Location", f"/comments/{comment.comment_id}")
+    return comment_json(comment)
+
+
+def list_comments(request, response):
+    ticket_id, limit, after = TICKET_ID.from_path(request), LIMIT.from_query(request), AFTER.from_query(request)
+    page, more = service.list_comments(db(request), ticket_id, after=after, limit=limit)
+    if more:
+        response.append_header("Link", next_link(f"/tickets/{ticket_id}/comments", limit, page[-1].comment_id))
+    return [comment_json(c) for c in page]
+
+
+def get_comment(request, response):
+    return comment_json(service.get_comment(db(request), COMMENT_ID.from_path(request)))
+
+
+def patch_comment(request, response):
+    comment_id = COMMENT_ID.from_path(request)
+    return comment_json(service.edit_comment(db(request), comment_id, parse(CommentPatch, json_body(request))))
+
+
+def delete_comment(request, response):
+    service.delete_comment(db(request), COMMENT_ID.from_path(request))
+    response.status = falcon.HTTP_204
+
+
+ONE = Answer("The comment", CommentOut)
+ROUTES = [
+    Route(
+        "POST", "/tickets/{ticket_id}/comments", create_comment, "Comment on a ticket", "comments",
+        writes(
+            _201=Answer("The comment was added", CommentOut, headers={"Location": Header("/comments/{comment_id}")}, links=COMMENT_LINKS),
+            _404=NOT_FOUND,
+        ),
+        path_params=(TICKET_ID,), body=CommentCreate,
+    ),
+    Route(
+        "GET", "/tickets/{ticket_id}/comments", list_comments, "A ticket's comments, oldest first, a page at a time", "comments",
+        reads(_200=Answer("A page of comments", list[CommentOut], headers={"Link": Header('<...>; rel="next" while more remain')}), _404=NOT_FOUND),
+        path_params=(TICKET_ID,), query=(LIMIT, AFTER),
+    ),
+    Route("GET", "/comments/{comment_id}", get_comment, "Get a comment", "comments", reads(_200=ONE, _404=NOT_FOUND), path_params=(COMMENT_ID,)),
+    Route(
+        "PATCH", "/comments/{comment_id}", patch_comment, "Edit a comment's body", "comments",
+        writes(_200=ONE, _404=NOT_FOUND), path_params=(COMMENT_ID,), body=CommentPatch,
+    ),
+    Route(
+        "DELETE", "/comments/{comment_id}", delete_comment, "Delete a comment", "comments",
+        writes(_204=Answer("The comment was deleted"), _404=NOT_FOUND), path_params=(COMMENT_ID,),
+    ),
+]

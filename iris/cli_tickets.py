@@ -1,0 +1,84 @@
+"""`iris tickets ...`: the tickets API from the shell, through the same services and with the same JSON.
+
+Success prints the body HTTP would answer with; an error prints the HTTP error body on stderr, with
+its status code, and exits 1.
+"""
+
+import json
+import sys
+from contextlib import contextmanager
+
+from iris import migrate
+from iris.api.errors import describe
+from iris.db import make_engine, make_session_factory
+from iris.errors import IrisError
+from iris.schemas import CommentCreate, TicketCreate, TransitionRequest, comment_json, parse, ticket_detail_json, ticket_json
+from iris.services import comments, tickets, workflows
+
+
+def add_commands(commands) -> None:
+    parser = commands.add_parser(
+        "tickets", help="get, create, comment on and move tickets (mirrors the HTTP API)",
+        description="The tickets API from the shell: the same rules, results and errors as HTTP.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    get = actions.add_parser("get", help="print a ticket as GET /tickets/ID does")
+    get.add_argument("ticket_id", type=int)
+
+    create = actions.add_parser("create", help="create a ticket as POST /tickets does")
+    create.add_argument("--title", required=True)
+    create.add_argument("--assignee")
+    create.add_argument("--description")
+    create.add_argument("--due", help="ISO 8601 date or datetime")
+    create.add_argument("--workflow", help="default: default")
+
+    comment = actions.add_parser("comment", help="comment on a ticket as POST /tickets/ID/comments does")
+    comment.add_argument("ticket_id", type=int)
+    comment.add_argument("text")
+    comment.add_argument("--author")
+
+    move = actions.add_parser("move", help="move a ticket to STATUS as POST /tickets/ID/transitions does")
+    move.add_argument("ticket_id", type=int)
+    move.add_argument("status")
+    move.add_argument("--comment", help="stored as a comment in the same transaction")
+
+    parser.set_defaults(handler=run)
+
+
+def _given(**fields) -> dict:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _call(args, session) -> dict:
+    if args.action == "get":
+        return ticket_detail_json(*tickets.get_ticket_detail(session, args.ticket_id))
+    if args.action == "create":
+        data = parse(TicketCreate, _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due, workflow=args.workflow))
+        return ticket_json(tickets.open_ticket(session, data))
+    if args.action == "comment":
+        return comment_json(comments.comment_on(session, args.ticket_id, parse(CommentCreate, _given(body=args.text, author=args.author))))
+    move = parse(TransitionRequest, _given(to=args.status, comment=args.comment))
+    return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move))
+
+
+@contextmanager
+def _session(settings):
+    engine = make_engine(migrate.database_url(settings), connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms, pool_size=1)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def run(args, settings) -> int:
+    with _session(settings) as session:
+        try:
+            print(json.dumps(_call(args, session), indent=2, ensure_ascii=False))
+            return 0
+        except IrisError as exc:
+            status, body = describe(exc)
+            print(f"error {status}: {json.dumps(body, ensure_ascii=False)}", file=sys.stderr)
+            return 1

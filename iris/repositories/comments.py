@@ -1,0 +1,45 @@
+from typing import Optional, Sequence
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from iris.models import Comment
+
+
+class CommentRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, ticket_id: int, body: str, author: str) -> Comment:
+        comment = Comment(ticket_id=ticket_id, body=body, author=author)
+        self.session.add(comment)
+        self.session.flush()
+        self.session.refresh(comment)
+        return comment
+
+    def get(self, comment_id: int) -> Optional[Comment]:
+        return self.session.get(Comment, comment_id)
+
+    def page(self, ticket_id: int, *, after: Optional[int], limit: int) -> Sequence[Comment]:
+        """Oldest first, by id (ids grow with time), from after `after` (keyset paging)."""
+        query = select(Comment).where(Comment.ticket_id == ticket_id).order_by(Comment.comment_id).limit(limit)
+        if after is not None:
+            query = query.where(Comment.comment_id > after)
+        return self.session.scalars(query).all()
+
+    def recent_with_total(self, ticket_id: int, limit: int) -> tuple[list[Comment], int]:
+        """The `limit` newest comments, oldest first, and the ticket's total, in one query."""
+        total = func.count().over().label("total")
+        rows = self.session.execute(
+            select(Comment, total).where(Comment.ticket_id == ticket_id).order_by(Comment.comment_id.desc()).limit(limit)
+        ).all()
+        return [row[0] for row in reversed(rows)], (rows[0][1] if rows else 0)
+
+    def edit(self, comment_id: int, body: str) -> Optional[Comment]:
+        return self.session.scalars(
+            update(Comment).where(Comment.comment_id == comment_id).values(body=body, edited=func.now()).returning(Comment),
+            execution_options={"synchronize_session": False},
+        ).one_or_none()
+
+    def delete(self, comment_id: int) -> bool:
+        return self.session.execute(delete(Comment).where(Comment.comment_id == comment_id)).rowcount == 1
