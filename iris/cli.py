@@ -48,6 +48,22 @@ def _db(args, settings) -> int:
     return 0
 
 
+def _seed(args, settings) -> int:
+    from iris.db import make_engine
+    from iris.seed import seed
+
+    if args.tickets < 1 or args.comments_per_ticket < 0:
+        print("iris seed: --tickets must be at least 1 and --comments-per-ticket at least 0", file=sys.stderr)
+        return 2
+    engine = make_engine(migrate.database_url(settings), statement_timeout_ms=0, pool_size=1)
+    try:
+        first, last = seed(engine, args.tickets, args.comments_per_ticket, args.seed)
+    finally:
+        engine.dispose()
+    print(f"iris seed: added tickets {first} to {last}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="iris", description="iris: a ticket-tracker REST service.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(handler=_db)
 
     add_tickets_commands(commands)
+
+    seed = commands.add_parser("seed", help="generate realistic, deterministic tickets in bulk", description="Add generated tickets (and comments) with COPY, showing progress.")
+    seed.add_argument("--tickets", type=int, required=True, help="how many tickets to add")
+    seed.add_argument("--comments-per-ticket", type=int, default=0, help="average comments per ticket (default 0)")
+    seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)")
+    seed.set_defaults(handler=_seed)
     return parser
 
 

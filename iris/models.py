@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Deterministic constraint and index names, so that later revisions can drop them by name.
@@ -42,6 +43,15 @@ class Ticket(Base):
             onupdate="CASCADE",
         ),
         Index("ix_tickets_status_workflow", "status", "workflow"),
+        Index("ix_tickets_search", "search", postgresql_using="gin"),
+        # One per sort order of GET /tickets, ending in the tie-breaker (revision 0013).
+        Index("ix_tickets_created_ticket_id", "created", "ticket_id"),
+        Index("ix_tickets_updated_ticket_id", "updated", "ticket_id"),
+        Index("ix_tickets_due_sort", text("COALESCE(due, 'infinity'::timestamptz)"), "ticket_id"),
+        Index("ix_tickets_title_ticket_id", "title", "ticket_id"),
+        Index("ix_tickets_status_ticket_id", "status", "ticket_id"),
+        Index("ix_tickets_assignee_sort", text("COALESCE(assignee, '')"), "ticket_id"),
+        Index("ix_tickets_assignee_ticket_id", "assignee", "ticket_id"),
     )
 
     ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -57,6 +67,8 @@ class Ticket(Base):
     # Raw SQL inserts (the tutorial's way) land on the default workflow's initial status.
     workflow: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
     status: Mapped[str] = mapped_column(Text, server_default=text("'Open'"))
+    # Title, description and comments for full-text search; triggers keep it current (revision 0012).
+    search: Mapped[Optional[str]] = mapped_column(TSVECTOR, deferred=True)
 
 
 class Comment(Base):

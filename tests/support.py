@@ -35,7 +35,7 @@ def wait_until_serving(port: int, proc: subprocess.Popen, seconds: float = 30) -
         try:
             requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     raise AssertionError("server did not start in time")
 
@@ -78,3 +78,11 @@ def schema_dump(url: URL) -> str:
         # Some server builds stamp each column with a server-side change counter; its value is not schema.
         keep.append(re.sub(r"pg_attver=\d+", "pg_attver=N", line))
     return "\n".join(keep)
+
+
+def link(headers, rel: str):
+    """The URL of the `rel` link in a Link header, or None."""
+    for part in headers.get("Link", "").split(", "):
+        if part.endswith(f'rel="{rel}"'):
+            return part[1 : part.index(">")]
+    return None

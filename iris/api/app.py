@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> App:
         connect_timeout_s=settings.connect_timeout_s,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    state = AppState(make_session_factory(engine))
+    state = AppState(make_session_factory(engine), settings)
     api = build_api(state, settings)
     state.openapi = build_document(api, title="iris", version=iris.__version__)
     falcon_api = api.http.server(default_not_found=False)

@@ -6,6 +6,8 @@ from typing import Callable
 import falcon
 from sqlalchemy.orm import Session
 
+from iris.config import Settings
+
 from iris.api.http import ApiError
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -63,6 +65,7 @@ class AppState:
     """What routes may reach besides the request: the session factory and the API description."""
 
     session_factory: Callable[[], Session]
+    settings: Settings
     openapi: dict = field(default_factory=dict)
 
 

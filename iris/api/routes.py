@@ -7,6 +7,7 @@ from typing import Any, Callable, Optional
 from pydantic import BaseModel
 
 from iris.errors import InvalidInput, NotFound
+from iris.timeparse import ISO8601_SCHEMA, parse_iso8601
 
 INT32_MAX = 2_147_483_647
 
@@ -58,6 +59,48 @@ class BoolParam:
 
     def schema(self) -> dict[str, Any]:
         return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class TextParam:
+    """A single text query parameter, 1 to `max_length` characters, optionally matching `pattern`."""
+
+    name: str
+    description: str
+    max_length: int = 200
+    pattern: str = r"^[^\x00]*[^\x00\s][^\x00]*$"
+    expected: str = "non-blank text"
+
+    def from_query(self, request) -> Optional[str]:
+        raw = request.get_param(self.name)
+        if raw is None:
+            return None
+        if not raw or len(raw) > self.max_length or not re.search(self.pattern, raw):
+            raise InvalidInput({self.name: f"must be {self.expected}, at most {self.max_length} characters"})
+        return raw
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": self.pattern}
+
+
+@dataclass(frozen=True)
+class TimeParam:
+    """An ISO 8601 date (UTC midnight) or date-time query parameter."""
+
+    name: str
+    description: str
+
+    def from_query(self, request):
+        raw = request.get_param(self.name)
+        if raw is None:
+            return None
+        try:
+            return parse_iso8601(raw)
+        except ValueError as exc:
+            raise InvalidInput({self.name: str(exc)}) from None
+
+    def schema(self) -> dict[str, Any]:
+        return dict(ISO8601_SCHEMA)
 
 
 @dataclass(frozen=True)

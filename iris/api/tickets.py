@@ -3,17 +3,16 @@
 import falcon
 
 from iris.api.answers import NOT_FOUND, RULE_BROKEN, reads, writes
-from iris.api.http import json_body, next_link
+from iris.api.http import json_body
 from iris.api.middleware import db
-from iris.api.routes import Answer, BoolParam, Header, IntParam, Route, TextListParam
+from iris.api import ticket_list
+from iris.api.routes import Answer, Header, IntParam, Route
 from iris.schemas import TicketCreate, TicketDetail, TicketOut, TicketPatch, parse, ticket_detail_json, ticket_json
 from iris.services import tickets as service
 
 TICKET_ID = IntParam("ticket_id", "the ticket's id", minimum=1)
 LIMIT = IntParam("limit", "page size", minimum=1, maximum=500, default=50)
-AFTER = IntParam("after", "keyset cursor: only tickets with a larger id")
-STATUS = TextListParam("status", "only tickets in one of these statuses (repeat the parameter for several)")
-OPEN = BoolParam("open", "true: only tickets whose status is not a closed one; false: only closed tickets")
+AFTER = IntParam("after", "keyset cursor: only items with a larger id")
 
 TICKET_LINKS = {
     f"{name}Ticket": {"operationId": f"{name}_ticket", "parameters": {"ticket_id": "$response.body#/ticket_id"}}
@@ -27,16 +26,6 @@ def create_ticket(request, response):
     response.status = falcon.HTTP_201
     response.set_header("Location", f"/tickets/{ticket.ticket_id}")
     return ticket_json(ticket)
-
-
-def list_tickets(request, response):
-    limit, after = LIMIT.from_query(request), AFTER.from_query(request)
-    statuses, open_ = STATUS.from_query(request), OPEN.from_query(request)
-    page, more = service.list_tickets(db(request), after=after, limit=limit, statuses=statuses, open_=open_)
-    if more:
-        filters = [("status", s) for s in statuses] + ([("open", str(open_).lower())] if open_ is not None else [])
-        response.append_header("Link", next_link("/tickets", limit, page[-1].ticket_id, filters))
-    return [ticket_json(t) for t in page]
 
 
 def get_ticket(request, response):
@@ -69,11 +58,7 @@ ROUTES = [
         writes(_201=CREATED, _422=RULE_BROKEN), body=TicketCreate, name="put_ticket",
     ),
     Route("POST", "/tickets", create_ticket, "Create a ticket", "tickets", writes(_201=CREATED, _422=RULE_BROKEN), body=TicketCreate),
-    Route(
-        "GET", "/tickets", list_tickets, "List tickets in id order, a page at a time", "tickets",
-        reads(_200=Answer("A page of tickets", list[TicketOut], headers={"Link": Header('<...>; rel="next" while more tickets remain')})),
-        query=(LIMIT, AFTER, STATUS, OPEN),
-    ),
+    ticket_list.ROUTE,
     Route("GET", "/tickets/{ticket_id}", get_ticket, "Get a ticket", "tickets", reads(_200=DETAIL, _404=NOT_FOUND), path_params=(TICKET_ID,)),
     Route(
         "PATCH", "/tickets/{ticket_id}", patch_ticket, "Change some fields of a ticket", "tickets",

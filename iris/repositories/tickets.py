@@ -1,9 +1,9 @@
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from iris.models import Ticket, WorkflowStatus
+from iris.models import Ticket
 
 
 class TicketRepository:
@@ -26,22 +26,6 @@ class TicketRepository:
 
     def exists(self, ticket_id: int) -> bool:
         return self.session.scalar(select(Ticket.ticket_id).where(Ticket.ticket_id == ticket_id)) is not None
-
-    def page(
-        self, *, after: Optional[int], limit: int, statuses: Sequence[str] = (), open_: Optional[bool] = None
-    ) -> Sequence[Ticket]:
-        """Up to `limit` matching tickets with ids above `after`, in id order (keyset paging)."""
-        query = select(Ticket).order_by(Ticket.ticket_id).limit(limit)
-        if after is not None:
-            query = query.where(Ticket.ticket_id > after)
-        if statuses:
-            query = query.where(Ticket.status.in_(statuses))
-        if open_ is not None:
-            closed = select(WorkflowStatus.name).where(
-                WorkflowStatus.workflow == Ticket.workflow, WorkflowStatus.name == Ticket.status, WorkflowStatus.is_closed
-            )
-            query = query.where(~closed.exists() if open_ else closed.exists())
-        return self.session.scalars(query).all()
 
     def update(self, ticket_id: int, changes: dict[str, Any]) -> Optional[Ticket]:
         row = self.session.scalars(

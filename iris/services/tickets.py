@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
@@ -5,6 +6,7 @@ from sqlalchemy.orm import Session
 from iris.errors import NotFound, RuleBroken
 from iris.models import Comment, Ticket
 from iris.repositories.comments import CommentRepository
+from iris.repositories.ticket_list import SortKey, TicketFilter, count_within, cursor_values, fetch_page
 from iris.repositories.tickets import TicketRepository
 from iris.repositories.workflows import WorkflowRepository
 from iris.schemas import TicketCreate, TicketPatch
@@ -36,12 +38,30 @@ def get_ticket_detail(session: Session, ticket_id: int) -> tuple[Ticket, list[Co
     return ticket, comments, total
 
 
-def list_tickets(
-    session: Session, *, after: Optional[int], limit: int, statuses: Sequence[str] = (), open_: Optional[bool] = None
-) -> tuple[Sequence[Ticket], bool]:
-    """A page of matching tickets, and whether more remain after it."""
-    rows = TicketRepository(session).page(after=after, limit=limit + 1, statuses=statuses, open_=open_)
-    return rows[:limit], len(rows) > limit
+@dataclass
+class TicketPage:
+    tickets: list[Ticket]
+    next_after: Optional[list]  # the last ticket's sort values, when more tickets follow
+    total: Optional[int]  # None when counting would have taken longer than the budget
+
+
+def find_tickets(
+    session: Session,
+    f: TicketFilter,
+    sort: Sequence[SortKey],
+    *,
+    after: Optional[Sequence],
+    limit: int,
+    count_budget_ms: int,
+    statement_timeout_ms: int,
+) -> TicketPage:
+    """One keyset page of the tickets that match `f`, in `sort` order, and the exact total if it is cheap enough."""
+    rows = fetch_page(session, f, sort, after, limit + 1)
+    page = rows[:limit]
+    more = len(rows) > limit
+    next_after = cursor_values(page[-1][0], page[-1][1], sort) if more else None
+    total = count_within(session, f, count_budget_ms, statement_timeout_ms)
+    return TicketPage([ticket for ticket, _ in page], next_after, total)
 
 
 def edit_ticket(session: Session, ticket_id: int, patch: TicketPatch) -> Ticket:

@@ -2,6 +2,7 @@
 
 from sqlalchemy import event
 
+from tests.support import link
 from tests.integration.test_tickets_api import create
 
 
@@ -46,8 +47,7 @@ def test_comments_list_oldest_first_with_keyset_paging(client):
     while url:
         response = client.get(url)
         seen += [c["comment_id"] for c in response.json]
-        link = response.headers.get("Link")
-        url = link[1 : link.index(">")] if link else None
+        url = link(response.headers, "next")
     assert seen == ids
     client.get("/tickets/999/comments", status=404)
 

@@ -14,11 +14,11 @@ def test_no_connection_stays_checked_out_after_mixed_requests(client, app, monke
     client.get("/health")
     client.delete("/tickets/1", status=204)
 
-    def explode(session, **kwargs):
+    def explode(session, *args, **kwargs):
         session.execute(text("SELECT 1"))  # holds a connection when it fails
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ticket_service, "list_tickets", explode)
+    monkeypatch.setattr(ticket_service, "find_tickets", explode)
     client.get("/tickets", status=500)
     assert app.engine.pool.checkedout() == 0
 

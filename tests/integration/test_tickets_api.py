@@ -1,5 +1,6 @@
 """The tickets API over WSGI (WebTest) on a real PostgreSQL."""
 
+from tests.support import link
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -107,10 +108,7 @@ def test_list_is_in_ticket_id_order_and_paged_with_link_headers(client):
     while url:
         response = client.get(url)
         seen += [t["ticket_id"] for t in response.json]
-        link = response.headers.get("Link")
-        url = link[1 : link.index(">")] if link else None
-        if url:
-            assert link.endswith('rel="next"')
+        url = link(response.headers, "next")
     assert seen == ids
 
 

@@ -1,0 +1,99 @@
+"""GET /tickets: filters, search, sort and keyset paging, parsed here and run by one service call."""
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from iris.api import cursor
+from iris.api.answers import reads
+from iris.api.middleware import db
+from iris.api.routes import Answer, BoolParam, Header, IntParam, Route, TextListParam, TextParam, TimeParam
+from iris.errors import InvalidInput
+from iris.repositories.ticket_list import RANK, SORT_KEYS, SortKey, TicketFilter
+from iris.schemas import TicketOut, ticket_json
+from iris.services import tickets as service
+
+KEY_TYPES = {"ticket_id": int, "created": datetime, "updated": datetime, "due": datetime, "title": str, "status": str, "assignee": str, RANK: float}
+SORT_PATTERN = r"^-?(%s)(,-?(%s))*$" % ("|".join(SORT_KEYS), "|".join(SORT_KEYS))
+
+LIMIT = IntParam("limit", "page size (at most 500)", minimum=1, maximum=500, default=50)
+AFTER = IntParam("after", "only tickets with a larger id (ticket_id order only; `cursor` works for every order)")
+CURSOR = TextParam(
+    "cursor", "opaque: the `cursor` of a `Link: rel=\"next\"`", max_length=2000, pattern=r"^[A-Za-z0-9_-]+$",
+    expected="a cursor from a Link header",
+)
+SORT = TextParam(
+    "sort", f"comma-separated fields, `-` for descending, from: {', '.join(SORT_KEYS)}; ties go by ticket_id",
+    max_length=120, pattern=SORT_PATTERN, expected=f"comma-separated fields (each may start with -) from {', '.join(SORT_KEYS)}",
+)
+STATUS = TextListParam("status", "in one of these statuses (repeatable)")
+OPEN = BoolParam("open", "true: status is not a closed one; false: it is")
+ASSIGNEE = TextListParam("assignee", "assigned to one of these (repeatable); `none` means unassigned", max_length=100)
+Q = TextParam("q", 'full-text search of titles, descriptions and comments: words, "a phrase", -excluded, prefix*', max_length=500)
+OVERDUE = BoolParam("overdue", "true: due in the past and still open")
+TIMES = {
+    name: TimeParam(name, f"{what}; ISO 8601, a date means UTC midnight")
+    for name, what in [
+        ("due_before", "due before this instant"), ("due_after", "due at or after this instant"),
+        ("created_before", "created before this instant"), ("created_after", "created at or after this instant"),
+        ("updated_after", "changed at or after this instant"),
+    ]
+}
+FILTERS = (STATUS, OPEN, ASSIGNEE, *TIMES.values(), OVERDUE, Q)
+
+
+def _sort(raw, searching: bool) -> list[SortKey]:
+    if raw is None:
+        return [SortKey(RANK, True), SortKey("ticket_id")] if searching else [SortKey("ticket_id")]
+    keys = [SortKey(part.lstrip("-"), part.startswith("-")) for part in raw.split(",")]
+    names = [k.name for k in keys]
+    if len(set(names)) != len(names):
+        raise InvalidInput({"sort": "each field may appear only once"})
+    if "ticket_id" not in names:
+        keys.append(SortKey("ticket_id", keys[0].descending))  # the tie-breaker follows the first key, so one index serves
+    return keys
+
+
+def list_tickets(request, response):
+    f = TicketFilter(
+        statuses=STATUS.from_query(request), open=OPEN.from_query(request), assignees=ASSIGNEE.from_query(request),
+        overdue=OVERDUE.from_query(request), q=Q.from_query(request),
+        **{name: param.from_query(request) for name, param in TIMES.items()},
+    )
+    keys = _sort(SORT.from_query(request), f.q is not None)
+    order = ",".join(("-" if k.descending else "") + k.name for k in keys)
+    after_id, token = AFTER.from_query(request), CURSOR.from_query(request)
+    if after_id is not None and (token is not None or order != "ticket_id"):
+        raise InvalidInput({"after": "works only in ticket_id order and without cursor; use cursor"})
+    after = [after_id] if after_id is not None else cursor.decode(token, order, [KEY_TYPES[k.name] for k in keys])
+    limit = LIMIT.from_query(request)
+    settings = request.context.state.settings
+    page = service.find_tickets(
+        db(request), f, keys, after=after, limit=limit,
+        count_budget_ms=settings.count_budget_ms, statement_timeout_ms=settings.statement_timeout_ms,
+    )
+    if page.total is not None:
+        response.set_header("X-Total-Count", str(page.total))
+    else:
+        response.set_header("X-Total-Count-Skipped", "counting exceeded the time budget")
+    kept = [(k, v) for k, v in request.params.items() if k not in ("cursor", "after")]
+    pairs = [(k, item) for k, v in kept for item in (v if isinstance(v, list) else [v])]
+    links = [f'</tickets?{urlencode(pairs)}>; rel="first"']
+    if page.next_after is not None:
+        links.insert(0, f'</tickets?{urlencode(pairs + [("cursor", cursor.encode(order, page.next_after))])}>; rel="next"')
+    response.set_header("Link", ", ".join(links))
+    return [ticket_json(t) for t in page.tickets]
+
+
+ROUTE = Route(
+    "GET", "/tickets", list_tickets, "Find tickets: filters, full-text search, any sort order, keyset pages", "tickets",
+    reads(_200=Answer(
+        "A page of tickets",
+        list[TicketOut],
+        headers={
+            "Link": Header('`<...>; rel="next"` while more remain, and `<...>; rel="first"`; both keep every filter'),
+            "X-Total-Count": Header("how many tickets match, exactly", {"type": "integer", "minimum": 0}),
+            "X-Total-Count-Skipped": Header("present instead of X-Total-Count when counting exceeded IRIS_COUNT_BUDGET_MS"),
+        },
+    )),
+    query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS),
+)

@@ -1,0 +1,129 @@
+"""`iris seed`: realistic, deterministic tickets (and comments) in bulk, through COPY, for demos and benchmarks."""
+
+import csv
+import io
+import random
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from sqlalchemy.engine import Engine
+
+WORDS = """
+account alert api archive audit backup badge banner billing board branch browser bucket budget build
+cache calendar campaign card cart certificate channel chart checkout client cluster column comment config
+connection console container contract cookie coupon cron customer dashboard database deadline debug
+dependency deploy deployment design device dialog disk dns docker document domain download draft driver
+email endpoint engine error event export feature feed field file filter firewall flag font footer form
+gateway graph grid header health helm hook host icon image import incident index install integration
+invoice job kernel key label latency layout ledger license link linter load locale lock log login logout
+mail manifest map memory menu merge message metric migration mobile model module monitor network
+notification onboarding order package page parser partner password patch payment permission pipeline
+plan plugin policy pool portal price printer profile proxy query queue quota rate release report
+repository request review role rollback router runner sandbox scanner schedule schema script search
+secret server service session setting shipment signup sitemap snapshot socket sprint storage stream
+subscription survey table tag task template tenant test theme thread ticket timeout token tooltip
+tracker traffic translation trigger upload user vendor version video volume wallet warehouse webhook
+widget wiki window worker workflow
+""".split()
+VERBS = "Fix Add Remove Update Improve Investigate Refactor Document Migrate Upgrade Speed up Clean up Review Test Monitor".split()
+ADJECTIVES = "flaky slow broken missing duplicate stale legacy new failing intermittent empty wrong large expired".split()
+PEOPLE = """ann bob cy dee eli fay gus hal ivy jon kim lee mo nat oli pam quin ray sam tia uma vic wes xia
+yan zoe abe bea cal dot eve fox gil hana ian jo kai liv max""".split()
+STATUS_WEIGHTS = [("Open", 40), ("In Progress", 20), ("Resolved", 20), ("Closed", 20)]
+EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)  # fixed, so the same seed gives the same data on any day
+BATCH = 20_000
+
+
+def _title(rng: random.Random) -> str:
+    verb = rng.choice(VERBS)
+    if verb in ("Speed", "Clean"):
+        verb += " up"
+    return f"{verb} {rng.choice(ADJECTIVES)} {rng.choice(WORDS)} {rng.choice(WORDS)}"
+
+
+def _sentence(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
+
+
+def ticket_rows(rng: random.Random, first_id: int, count: int, total: int):
+    statuses = [s for s, _ in STATUS_WEIGHTS]
+    weights = [w for _, w in STATUS_WEIGHTS]
+    for n in range(count):
+        ticket_id = first_id + n
+        created = EPOCH - timedelta(days=730) + timedelta(seconds=int(730 * 86400 * (ticket_id - first_id) / max(total, 1)))
+        due = EPOCH + timedelta(days=rng.randint(-365, 365), hours=rng.randint(0, 23)) if rng.random() < 0.7 else None
+        assignee = rng.choice(PEOPLE) if rng.random() < 0.85 else None
+        yield (ticket_id, _title(rng), assignee, _sentence(rng, 8, 30), created.isoformat(), due.isoformat() if due else None,
+               created.isoformat(), "default", rng.choices(statuses, weights)[0])
+
+
+def _copy(cursor, table: str, columns: str, rows) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["\\N" if value is None else value for value in row])
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+
+
+class Progress:
+    def __init__(self, total: int, what: str, out=sys.stderr):
+        self.total, self.what, self.out, self.done = total, what, out, 0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        filled = int(30 * self.done / max(self.total, 1))
+        self.out.write(f"\r[{'#' * filled}{' ' * (30 - filled)}] {self.done:,}/{self.total:,} {self.what}")
+        if self.done >= self.total:
+            self.out.write("\n")
+        self.out.flush()
+
+
+def seed(engine: Engine, tickets: int, comments_per_ticket: int = 0, seed_value: int = 1, progress: Optional[Progress] = None) -> tuple[int, int]:
+    """Add `tickets` tickets (and about `comments_per_ticket` comments each) in one transaction; returns their id range."""
+    rng = random.Random(seed_value)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        # Reserve a block of ids so concurrent writers cannot interleave with this one.
+        cursor.execute("SELECT nextval('tickets_ticket_id_seq')")
+        first = cursor.fetchone()[0]
+        cursor.execute("SELECT setval('tickets_ticket_id_seq', %s)", (first + tickets - 1,))
+        bar = progress or Progress(tickets, "tickets")
+        columns = "ticket_id, title, assignee, description, created, due, updated, workflow, status"
+        for start in range(0, tickets, BATCH):
+            count = min(BATCH, tickets - start)
+            _copy(cursor, "tickets", columns, ticket_rows(rng, first + start, count, tickets))
+            bar.advance(count)
+        if comments_per_ticket:
+            _seed_comments(cursor, rng, first, tickets, comments_per_ticket)
+        cursor.execute("ANALYZE tickets")
+        raw.commit()
+        return first, first + tickets - 1
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
+
+
+def _seed_comments(cursor, rng: random.Random, first: int, tickets: int, per_ticket: int) -> None:
+    # One search refresh per ticket at the end, not one per comment.
+    cursor.execute("ALTER TABLE comments DISABLE TRIGGER comments_search_refresh")
+    bar = Progress(tickets, "tickets commented")
+    for start in range(0, tickets, BATCH):
+        count = min(BATCH, tickets - start)
+        rows = []
+        for ticket_id in range(first + start, first + start + count):
+            for _ in range(rng.randint(0, 2 * per_ticket)):
+                rows.append((ticket_id, rng.choice(PEOPLE), _sentence(rng, 4, 20), (EPOCH - timedelta(days=rng.randint(0, 700))).isoformat()))
+        _copy(cursor, "comments", "ticket_id, author, body, created", rows)
+        bar.advance(count)
+    cursor.execute(
+        "UPDATE tickets SET search = tickets_search_document(ticket_id, title, description) "
+        "WHERE ticket_id BETWEEN %s AND %s AND EXISTS (SELECT 1 FROM comments c WHERE c.ticket_id = tickets.ticket_id)",
+        (first, first + tickets - 1),
+    )
+    cursor.execute("ALTER TABLE comments ENABLE TRIGGER comments_search_refresh")
+    cursor.execute("ANALYZE comments")
