@@ -37,7 +37,8 @@ class Settings:
     connect_timeout_s: int = 5
     statement_timeout_ms: int = 15000
     max_body_bytes: int = 1024 * 1024
-    count_budget_ms: int = 250  # X-Total-Count is skipped (and says so) when counting takes longer
+    count_budget_ms: int = 100  # X-Total-Count is skipped (and says so) when counting takes longer
+    count_max_estimate: int = 50_000  # ... or when the planner expects more matches than this
     migration_lock_timeout: str = "10s"  # PostgreSQL interval; a migration queued longer behind a lock fails
 
     @property
@@ -137,7 +138,8 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         statement_timeout_ms=_int(env, "IRIS_DB_STATEMENT_TIMEOUT_MS", 15000, minimum=0),
         max_body_bytes=_int(env, "IRIS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),
         migration_lock_timeout=env.get("IRIS_MIGRATION_LOCK_TIMEOUT") or "10s",
-        count_budget_ms=_int(env, "IRIS_COUNT_BUDGET_MS", 250, minimum=1),
+        count_budget_ms=_int(env, "IRIS_COUNT_BUDGET_MS", 100, minimum=1),
+        count_max_estimate=_int(env, "IRIS_COUNT_MAX_ESTIMATE", 50_000, minimum=0),
     )
 
 

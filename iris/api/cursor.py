@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any, Optional, Sequence
 
-from iris.errors import InvalidInput
+from iris.errors import RuleBroken
 
 _BAD = "is not a cursor of this listing; start again from the first page"
 
@@ -27,7 +27,8 @@ def decode(token: Optional[str], order: str, types: Sequence[type]) -> Optional[
             raise ValueError
         values = [_value(v, t) for v, t in zip(data["v"], types)]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput({"cursor": _BAD}) from None
+        # Well-formed (the published pattern) but not one of ours, or from another sort order.
+        raise RuleBroken({"cursor": _BAD}) from None
     return values
 
 

@@ -4,10 +4,10 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from iris.api import cursor
-from iris.api.answers import reads
+from iris.api.answers import RULE_BROKEN, reads
 from iris.api.middleware import db
 from iris.api.routes import Answer, BoolParam, Header, IntParam, Route, TextListParam, TextParam, TimeParam
-from iris.errors import InvalidInput
+from iris.errors import RuleBroken
 from iris.repositories.ticket_list import RANK, SORT_KEYS, SortKey, TicketFilter
 from iris.schemas import TicketOut, ticket_json
 from iris.services import tickets as service
@@ -44,11 +44,12 @@ FILTERS = (STATUS, OPEN, ASSIGNEE, *TIMES.values(), OVERDUE, Q)
 def _sort(raw, searching: bool) -> list[SortKey]:
     if raw is None:
         return [SortKey(RANK, True), SortKey("ticket_id")] if searching else [SortKey("ticket_id")]
-    keys = [SortKey(part.lstrip("-"), part.startswith("-")) for part in raw.split(",")]
-    names = [k.name for k in keys]
-    if len(set(names)) != len(names):
-        raise InvalidInput({"sort": "each field may appear only once"})
-    if "ticket_id" not in names:
+    keys: list[SortKey] = []
+    for part in raw.split(","):
+        name = part.lstrip("-")
+        if all(k.name != name for k in keys):  # a field already sorted on changes nothing further down
+            keys.append(SortKey(name, part.startswith("-")))
+    if all(k.name != "ticket_id" for k in keys):
         keys.append(SortKey("ticket_id", keys[0].descending))  # the tie-breaker follows the first key, so one index serves
     return keys
 
@@ -63,18 +64,19 @@ def list_tickets(request, response):
     order = ",".join(("-" if k.descending else "") + k.name for k in keys)
     after_id, token = AFTER.from_query(request), CURSOR.from_query(request)
     if after_id is not None and (token is not None or order != "ticket_id"):
-        raise InvalidInput({"after": "works only in ticket_id order and without cursor; use cursor"})
+        raise RuleBroken({"after": "works only in ticket_id order and without cursor; use cursor"})
     after = [after_id] if after_id is not None else cursor.decode(token, order, [KEY_TYPES[k.name] for k in keys])
     limit = LIMIT.from_query(request)
     settings = request.context.state.settings
     page = service.find_tickets(
         db(request), f, keys, after=after, limit=limit,
         count_budget_ms=settings.count_budget_ms, statement_timeout_ms=settings.statement_timeout_ms,
+        count_max_estimate=settings.count_max_estimate,
     )
     if page.total is not None:
         response.set_header("X-Total-Count", str(page.total))
     else:
-        response.set_header("X-Total-Count-Skipped", "counting exceeded the time budget")
+        response.set_header("X-Total-Count-Skipped", "counting would exceed the time budget")
     kept = [(k, v) for k, v in request.params.items() if k not in ("cursor", "after")]
     pairs = [(k, item) for k, v in kept for item in (v if isinstance(v, list) else [v])]
     links = [f'</tickets?{urlencode(pairs)}>; rel="first"']
@@ -92,8 +94,11 @@ ROUTE = Route(
         headers={
             "Link": Header('`<...>; rel="next"` while more remain, and `<...>; rel="first"`; both keep every filter'),
             "X-Total-Count": Header("how many tickets match, exactly", {"type": "integer", "minimum": 0}),
-            "X-Total-Count-Skipped": Header("present instead of X-Total-Count when counting exceeded IRIS_COUNT_BUDGET_MS"),
+            "X-Total-Count-Skipped": Header(
+                "present instead of X-Total-Count when counting would exceed the time budget "
+                "(IRIS_COUNT_BUDGET_MS, or over IRIS_COUNT_MAX_ESTIMATE expected matches)"
+            ),
         },
-    )),
+    ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), or `after` is combined with it or with another sort", RULE_BROKEN.model)),
     query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS),
 )

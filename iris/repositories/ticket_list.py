@@ -117,22 +117,41 @@ def cursor_values(ticket: Ticket, rank: Optional[float], keys: Sequence[SortKey]
     return [rank if k.name == RANK else getattr(ticket, k.name) for k in keys]
 
 
-def fetch_page(
-    session: Session, f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int
-) -> list[tuple[Ticket, Optional[float]]]:
-    """Up to `limit` tickets in `keys` order (ticket_id last), after the row whose sort values are `after`."""
+def page_query(f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int):
+    """Up to `limit` tickets (and their search rank) in `keys` order, after the row whose sort values are `after`."""
     # float8, so the value a cursor carries compares equal to the one recomputed on the next page.
     rank = func.ts_rank_cd(Ticket.search, search_query(f.q)).cast(Double) if f.q is not None else None
     order = _order(keys, rank)
     query = select(Ticket, rank if rank is not None else literal_column("NULL")).where(*where_clauses(f))
     if after is not None:
         query = query.where(_after(order, [_sentinel(k.name, v) for k, v in zip(keys, after)]))
-    query = query.order_by(*(e.desc() if desc else e.asc() for e, desc in order)).limit(limit)
-    return [(row[0], row[1]) for row in session.execute(query).all()]
+    return query.order_by(*(e.desc() if desc else e.asc() for e, desc in order)).limit(limit)
 
 
-def count_within(session: Session, f: TicketFilter, budget_ms: int, statement_timeout_ms: int) -> Optional[int]:
-    """The exact number of matching tickets, or None when counting would take longer than `budget_ms`."""
+def fetch_page(
+    session: Session, f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int
+) -> list[tuple[Ticket, Optional[float]]]:
+    return [(row[0], row[1]) for row in session.execute(page_query(f, keys, after, limit)).all()]
+
+
+def estimated_matches(session: Session, f: TicketFilter) -> int:
+    """The planner's estimate of how many tickets match: free, and good enough to decide whether to count."""
+    query = select(Ticket.ticket_id).where(*where_clauses(f))
+    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count_within(
+    session: Session, f: TicketFilter, budget_ms: int, statement_timeout_ms: int, max_estimate: int
+) -> Optional[int]:
+    """The exact number of matching tickets, or None when counting would take longer than `budget_ms`.
+
+    When the planner expects more than `max_estimate` matches the count is not even tried (it could
+    not finish in time); otherwise it runs under a `budget_ms` statement timeout.
+    """
+    if estimated_matches(session, f) > max_estimate:
+        return None
     savepoint = session.begin_nested()
     try:
         session.execute(select(func.set_config("statement_timeout", str(budget_ms), true())))

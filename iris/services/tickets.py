@@ -54,13 +54,14 @@ def find_tickets(
     limit: int,
     count_budget_ms: int,
     statement_timeout_ms: int,
+    count_max_estimate: int,
 ) -> TicketPage:
     """One keyset page of the tickets that match `f`, in `sort` order, and the exact total if it is cheap enough."""
     rows = fetch_page(session, f, sort, after, limit + 1)
     page = rows[:limit]
     more = len(rows) > limit
     next_after = cursor_values(page[-1][0], page[-1][1], sort) if more else None
-    total = count_within(session, f, count_budget_ms, statement_timeout_ms)
+    total = count_within(session, f, count_budget_ms, statement_timeout_ms, count_max_estimate)
     return TicketPage([ticket for ticket, _ in page], next_after, total)
 
 
