@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test fuzz bench-migration clean
+.PHONY: run test fuzz bench bench-migration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ fuzz: $(VENV)/.installed-test
 	mkdir -p .iris
 	IRIS_FUZZ_EXAMPLES=$${IRIS_FUZZ_EXAMPLES:-1500} IRIS_FUZZ_SEED=random IRIS_FUZZ_REPORT=.iris/fuzz-report.json \
 		$(BIN)/python -m pytest tests/integration/test_fuzz.py -s $(PYTEST_ARGS)
+
+## GET /tickets latency at 10k and 1M tickets through gunicorn; writes docs/performance-results.md (~10 min).
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/list_bench.py
 
 ## Time the `due` migration over 100,000 rows; record the printed line in docs/migrations.md.
 bench-migration: $(VENV)/.installed-test

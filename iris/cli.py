@@ -64,6 +64,21 @@ def _seed(args, settings) -> int:
     return 0
 
 
+def _purge_keys(args, settings) -> int:
+    from iris.db import make_engine, make_session_factory
+    from iris.services.idempotency import purge_expired
+
+    engine = make_engine(migrate.database_url(settings), pool_size=1)
+    try:
+        session = make_session_factory(engine)()
+        removed = purge_expired(session, settings.idempotency_ttl_hours)
+        session.close()
+    finally:
+        engine.dispose()
+    print(f"iris purge-keys: removed {removed} expired key(s)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="iris", description="iris: a ticket-tracker REST service.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -88,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--comments-per-ticket", type=int, default=0, help="average comments per ticket (default 0)")
     seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)")
     seed.set_defaults(handler=_seed)
+
+    purge = commands.add_parser("purge-keys", help="delete expired Idempotency-Keys", description="Delete idempotency keys older than IRIS_IDEMPOTENCY_TTL_HOURS.")
+    purge.set_defaults(handler=_purge_keys)
     return parser
 
 

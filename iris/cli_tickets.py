@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from iris import migrate
 from iris.api.errors import describe
 from iris.db import make_engine, make_session_factory
-from iris.errors import IrisError
-from iris.schemas import CommentCreate, TicketCreate, TransitionRequest, comment_json, parse, ticket_detail_json, ticket_json
+from iris.errors import IrisError, PreconditionRequired
+from iris.schemas import CommentCreate, TicketCreate, TransitionRequest, parse, ticket_detail_json
 from iris.services import comments, tickets, workflows
 
 
@@ -42,6 +42,7 @@ def add_commands(commands) -> None:
     move.add_argument("ticket_id", type=int)
     move.add_argument("status")
     move.add_argument("--comment", help="stored as a comment in the same transaction")
+    move.add_argument("--version", type=int, help="the ticket version you read (like If-Match; required unless IRIS_REQUIRE_IF_MATCH=false)")
 
     parser.set_defaults(handler=run)
 
@@ -50,16 +51,18 @@ def _given(**fields) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _call(args, session) -> dict:
+def _call(args, session, settings) -> dict:
     if args.action == "get":
         return ticket_detail_json(*tickets.get_ticket_detail(session, args.ticket_id))
     if args.action == "create":
         data = parse(TicketCreate, _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due, workflow=args.workflow))
-        return ticket_json(tickets.open_ticket(session, data))
+        return tickets.open_ticket(session, data).body
     if args.action == "comment":
-        return comment_json(comments.comment_on(session, args.ticket_id, parse(CommentCreate, _given(body=args.text, author=args.author))))
-    move = parse(TransitionRequest, _given(to=args.status, comment=args.comment))
-    return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move))
+        return comments.comment_on(session, args.ticket_id, parse(CommentCreate, _given(body=args.text, author=args.author))).body
+    move = parse(TransitionRequest, _given(to=args.status, comment=args.comment, version=args.version))
+    if move.version is None and settings.require_if_match:
+        raise PreconditionRequired("ticket")
+    return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move, move.version))
 
 
 @contextmanager
@@ -76,7 +79,7 @@ def _session(settings):
 def run(args, settings) -> int:
     with _session(settings) as session:
         try:
-            print(json.dumps(_call(args, session), indent=2, ensure_ascii=False))
+            print(json.dumps(_call(args, session, settings), indent=2, ensure_ascii=False))
             return 0
         except IrisError as exc:
             status, body = describe(exc)

@@ -37,6 +37,8 @@ class Settings:
     connect_timeout_s: int = 5
     statement_timeout_ms: int = 15000
     max_body_bytes: int = 1024 * 1024
+    require_if_match: bool = True  # writes without If-Match (or a body `version`) answer 428
+    idempotency_ttl_hours: int = 24
     count_budget_ms: int = 100  # X-Total-Count is skipped (and says so) when counting takes longer
     count_max_estimate: int = 50_000  # ... or when the planner expects more matches than this
     migration_lock_timeout: str = "10s"  # PostgreSQL interval; a migration queued longer behind a lock fails
@@ -80,6 +82,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 def _database_url(env: Mapping[str, str], profile: str) -> Optional[URL]:
@@ -139,6 +152,8 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         max_body_bytes=_int(env, "IRIS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),
         migration_lock_timeout=env.get("IRIS_MIGRATION_LOCK_TIMEOUT") or "10s",
         count_budget_ms=_int(env, "IRIS_COUNT_BUDGET_MS", 100, minimum=1),
+        require_if_match=_bool(env, "IRIS_REQUIRE_IF_MATCH", True),
+        idempotency_ttl_hours=_int(env, "IRIS_IDEMPOTENCY_TTL_HOURS", 24, minimum=24),
         count_max_estimate=_int(env, "IRIS_COUNT_MAX_ESTIMATE", 50_000, minimum=0),
     )
 

@@ -1,9 +1,11 @@
 """Typed SQLAlchemy 2.x models: the schema at Alembic `head`."""
 
+import uuid
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -16,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Deterministic constraint and index names, so that later revisions can drop them by name.
@@ -69,6 +71,8 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(Text, server_default=text("'Open'"))
     # Title, description and comments for full-text search; triggers keep it current (revision 0012).
     search: Mapped[Optional[str]] = mapped_column(TSVECTOR, deferred=True)
+    # Grows by one with every change, its comments' included (triggers of revision 0014); the ETag.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class Comment(Base):
@@ -84,6 +88,7 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
     edited: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class Workflow(Base):
@@ -102,6 +107,7 @@ class Workflow(Base):
 
     name: Mapped[str] = mapped_column(Text, primary_key=True)
     initial_status: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class WorkflowStatus(Base):
@@ -137,3 +143,35 @@ class WorkflowTransition(Base):
     from_status: Mapped[str] = mapped_column(Text, primary_key=True)
     to_status: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
+
+
+class TicketHistory(Base):
+    """One journal entry: a field changed, a transition, a comment event, a creation or a deletion."""
+
+    __tablename__ = "ticket_history"
+    __table_args__ = (Index("ix_ticket_history_ticket_id_entry_id", "ticket_id", "entry_id"),)
+
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)  # no foreign key: history outlives the ticket
+    changeset: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    field: Mapped[Optional[str]] = mapped_column(Text)
+    old: Mapped[Optional[Any]] = mapped_column(JSONB)
+    new: Mapped[Optional[Any]] = mapped_column(JSONB)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a create sent with an Idempotency-Key, replayed to its retries."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created", "created"),)
+
+    scope: Mapped[str] = mapped_column(Text, primary_key=True)  # the client identity, once there is auth
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[Any] = mapped_column(JSONB)
+    location: Mapped[Optional[str]] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))

@@ -93,7 +93,9 @@ def db_url(databases):
 
 @pytest.fixture(scope="session")
 def settings(db_url) -> Settings:
-    return Settings(env="test", database_url=db_url)
+    # Most tests are about other rules than preconditions, so If-Match is honoured but not required
+    # here; `strict_client` (and the ETag tests) run with the default, IRIS_REQUIRE_IF_MATCH=true.
+    return Settings(env="test", database_url=db_url, require_if_match=False)
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +127,7 @@ def clean_db(db_url, app):
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with app.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET CONSTRAINTS ALL DEFERRED"))
         conn.execute(text("INSERT INTO workflows (name, initial_status) VALUES ('default', 'Open')"))
         conn.execute(
             text("INSERT INTO workflow_statuses (workflow, name, is_closed, position) VALUES ('default', :n, :c, :p)"),
@@ -142,3 +145,20 @@ def client(app, clean_db):
     import webtest
 
     return webtest.TestApp(app)
+
+
+@pytest.fixture(scope="session")
+def strict_app(db_url):
+    from iris.api.app import create_app
+
+    application = create_app(Settings(env="test", database_url=db_url))
+    yield application
+    application.engine.dispose()
+
+
+@pytest.fixture
+def strict_client(strict_app, clean_db):
+    """A client of an app with the default settings: writes need If-Match."""
+    import webtest
+
+    return webtest.TestApp(strict_app)

@@ -9,6 +9,9 @@ TOO_LARGE = Answer("The body is larger than the limit (1 MiB by default)", Error
 UNSUPPORTED_MEDIA = Answer("The body is not application/json", ErrorBody)
 CONFLICT = Answer("The change clashes with the current state, or with a concurrent change", ErrorBody)
 RULE_BROKEN = Answer("Well-formed, but a rule forbids it; `errors` says which", ErrorBody)
+STALE = Answer("If-Match (or `version`) is not the current version; the body and ETag header carry the current one", ErrorBody)
+PRECONDITION_REQUIRED = Answer("A write needs If-Match (or `version` in the body) while IRIS_REQUIRE_IF_MATCH is on", ErrorBody)
+NOT_MODIFIED = Answer("If-None-Match names the current version: nothing to send")
 SERVER_ERROR = Answer("Unexpected error; the details are in the server log, never in the answer", ErrorBody)
 UNAVAILABLE = Answer(
     "The database is unavailable or too slow; retry later",
@@ -25,3 +28,8 @@ def reads(**answers: Answer) -> dict[int, Answer]:
 def writes(**answers: Answer) -> dict[int, Answer]:
     """Answers of a route that takes a JSON body."""
     return {**reads(**answers), 413: TOO_LARGE, 415: UNSUPPORTED_MEDIA}
+
+
+def guarded(**answers: Answer) -> dict[int, Answer]:
+    """Answers of a write that takes If-Match."""
+    return {**writes(**answers), 412: STALE, 428: PRECONDITION_REQUIRED}

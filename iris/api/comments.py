@@ -2,11 +2,12 @@
 
 import falcon
 
-from iris.api.answers import NOT_FOUND, reads, writes
+from iris.api.answers import NOT_FOUND, NOT_MODIFIED, guarded, reads, writes
+from iris.api.preconditions import ETAG, IF_NONE_MATCH, etag, expected_version, not_modified
 from iris.api.http import json_body, next_link
 from iris.api.middleware import db
 from iris.api.routes import Answer, Header, IntParam, Route
-from iris.api.tickets import AFTER, LIMIT, TICKET_ID
+from iris.api.tickets import AFTER, CREATE_HEADERS, LIMIT, TICKET_ID, WRITE_HEADERS, answer_created, key_use
 from iris.schemas import CommentCreate, CommentOut, CommentPatch, comment_json, parse
 from iris.services import comments as service
 
@@ -19,10 +20,9 @@ COMMENT_LINKS = {
 
 def create_comment(request, response):
     ticket_id = TICKET_ID.from_path(request)
-    comment = service.comment_on(db(request), ticket_id, parse(CommentCreate, json_body(request)))
-    response.status = falcon.HTTP_201
-    response.set_header("Location", f"/comments/{comment.comment_id}")
-    return comment_json(comment)
+    body = json_body(request)
+    data = parse(CommentCreate, body)
+    return answer_created(response, service.comment_on(db(request), ticket_id, data, key=key_use(request, body)))
 
 
 def list_comments(request, response):
@@ -34,41 +34,48 @@ def list_comments(request, response):
 
 
 def get_comment(request, response):
-    return comment_json(service.get_comment(db(request), COMMENT_ID.from_path(request)))
+    comment = service.get_comment(db(request), COMMENT_ID.from_path(request))
+    return None if not_modified(request, response, comment.version) else comment_json(comment)
 
 
 def patch_comment(request, response):
     comment_id = COMMENT_ID.from_path(request)
-    return comment_json(service.edit_comment(db(request), comment_id, parse(CommentPatch, json_body(request))))
+    patch = parse(CommentPatch, json_body(request))
+    comment = service.edit_comment(db(request), comment_id, patch, expected_version(request, patch.version, "comment"))
+    response.set_header("ETag", etag(comment.version))
+    return comment_json(comment)
 
 
 def delete_comment(request, response):
-    service.delete_comment(db(request), COMMENT_ID.from_path(request))
+    service.delete_comment(db(request), COMMENT_ID.from_path(request), expected_version(request, None, "comment"))
     response.status = falcon.HTTP_204
 
 
-ONE = Answer("The comment", CommentOut)
+ONE = Answer("The comment", CommentOut, headers={"ETag": ETAG})
 ROUTES = [
     Route(
         "POST", "/tickets/{ticket_id}/comments", create_comment, "Comment on a ticket", "comments",
         writes(
-            _201=Answer("The comment was added", CommentOut, headers={"Location": Header("/comments/{comment_id}")}, links=COMMENT_LINKS),
+            _201=Answer("The comment was added", CommentOut, headers={"Location": Header("/comments/{comment_id}"), "ETag": ETAG}, links=COMMENT_LINKS),
             _404=NOT_FOUND,
         ),
-        path_params=(TICKET_ID,), body=CommentCreate,
+        path_params=(TICKET_ID,), body=CommentCreate, headers=CREATE_HEADERS,
     ),
     Route(
         "GET", "/tickets/{ticket_id}/comments", list_comments, "A ticket's comments, oldest first, a page at a time", "comments",
         reads(_200=Answer("A page of comments", list[CommentOut], headers={"Link": Header('<...>; rel="next" while more remain')}), _404=NOT_FOUND),
         path_params=(TICKET_ID,), query=(LIMIT, AFTER),
     ),
-    Route("GET", "/comments/{comment_id}", get_comment, "Get a comment", "comments", reads(_200=ONE, _404=NOT_FOUND), path_params=(COMMENT_ID,)),
+    Route(
+        "GET", "/comments/{comment_id}", get_comment, "Get a comment", "comments", reads(_200=ONE, _304=NOT_MODIFIED, _404=NOT_FOUND),
+        path_params=(COMMENT_ID,), headers=(("If-None-Match", IF_NONE_MATCH),),
+    ),
     Route(
         "PATCH", "/comments/{comment_id}", patch_comment, "Edit a comment's body", "comments",
-        writes(_200=ONE, _404=NOT_FOUND), path_params=(COMMENT_ID,), body=CommentPatch,
+        guarded(_200=ONE, _404=NOT_FOUND), path_params=(COMMENT_ID,), body=CommentPatch, headers=WRITE_HEADERS,
     ),
     Route(
         "DELETE", "/comments/{comment_id}", delete_comment, "Delete a comment", "comments",
-        writes(_204=Answer("The comment was deleted"), _404=NOT_FOUND), path_params=(COMMENT_ID,),
+        guarded(_204=Answer("The comment was deleted"), _404=NOT_FOUND), path_params=(COMMENT_ID,), headers=WRITE_HEADERS,
     ),
 ]

@@ -7,7 +7,8 @@ import falcon
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from iris.api.http import ApiError
-from iris.errors import Conflict, InvalidInput, IrisError, NotFound, RuleBroken
+from iris.errors import BulkItemFailed, Conflict, InvalidInput, IrisError, NotFound, PreconditionRequired, RuleBroken, VersionMismatch
+from iris.api.preconditions import etag
 
 log = logging.getLogger("iris.api")
 
@@ -24,12 +25,20 @@ def describe(exc: IrisError) -> tuple[int, dict]:
         return 409, {"errors": exc.errors}
     if isinstance(exc, RuleBroken):
         return 422, {"errors": exc.errors, **exc.details}
+    if isinstance(exc, VersionMismatch):
+        return 412, {"errors": {"If-Match": str(exc)}, "etag": etag(exc.current), "version": exc.current}
+    if isinstance(exc, PreconditionRequired):
+        return 428, {"errors": {"If-Match": str(exc)}}
+    if isinstance(exc, BulkItemFailed):
+        failed = {"index": exc.index, "ticket_id": exc.ticket_id, "reason": exc.reason}
+        return exc.status, {"errors": {f"items[{exc.index}]": f"{exc.reason}: {exc.message}"}, "failed": failed}
     raise TypeError(f"no HTTP mapping for {type(exc).__name__}")  # a new domain error needs a line above
 
 
 def domain_error(req, resp, exc: IrisError, params) -> None:
     status, body = describe(exc)
-    raise ApiError(getattr(falcon, f"HTTP_{status}"), body["errors"], extra={k: v for k, v in body.items() if k != "errors"})
+    headers = {"ETag": body["etag"]} if "etag" in body else None
+    raise ApiError(getattr(falcon, f"HTTP_{status}"), body["errors"], headers=headers, extra={k: v for k, v in body.items() if k != "errors"})
 
 
 def database_unavailable(req, resp, exc: OperationalError, params) -> None:

@@ -99,7 +99,8 @@ def _operation(route: Route, method: str, components: _Components) -> dict[str, 
         "parameters": [
             {"name": p.name, "in": "path", "required": True, "description": p.description, "schema": p.schema()} for p in route.path_params
         ]
-        + [_query_parameter(p) for p in route.query],
+        + [_query_parameter(p) for p in route.query]
+        + [{"name": name, "in": "header", "required": False, "description": h.description, "schema": h.schema} for name, h in route.headers],
         "responses": {str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(route.answers.items())},
     }
     if route.body is not None:

@@ -189,6 +189,7 @@ class Route:
     query: tuple = ()  # IntParam, BoolParam, TextListParam; any other query parameter is a 400
     body: Optional[type[BaseModel]] = None
     raw: bool = False  # the handler returns bytes or text and sets its own Content-Type
+    headers: tuple = ()  # request headers the route reads, as (name, Header)
     name: str = ""  # the OpenAPI operationId; the handler's name unless two routes share a handler
 
     @property

@@ -10,6 +10,7 @@ from iris.api.routes import Answer, BoolParam, Header, IntParam, Route, TextList
 from iris.errors import RuleBroken
 from iris.repositories.ticket_list import RANK, SORT_KEYS, SortKey, TicketFilter
 from iris.schemas import TicketOut, ticket_json
+from iris.schemas.history import HistoryEntry, history_json
 from iris.services import tickets as service
 
 KEY_TYPES = {"ticket_id": int, "created": datetime, "updated": datetime, "due": datetime, "title": str, "status": str, "assignee": str, RANK: float}
@@ -39,6 +40,13 @@ TIMES = {
     ]
 }
 FILTERS = (STATUS, OPEN, ASSIGNEE, *TIMES.values(), OVERDUE, Q)
+INCLUDE = TextParam("include", "`history`: embed each ticket's journal (fetched for the whole page in one query)", max_length=7, pattern=r"^history$", expected="history")
+
+
+class TicketWithHistory(TicketOut):
+    """A listed ticket; `history` is there with `include=history`."""
+
+    history: list[HistoryEntry] = []
 
 
 def _sort(raw, searching: bool) -> list[SortKey]:
@@ -71,7 +79,7 @@ def list_tickets(request, response):
     page = service.find_tickets(
         db(request), f, keys, after=after, limit=limit,
         count_budget_ms=settings.count_budget_ms, statement_timeout_ms=settings.statement_timeout_ms,
-        count_max_estimate=settings.count_max_estimate,
+        count_max_estimate=settings.count_max_estimate, with_history=INCLUDE.from_query(request) is not None,
     )
     if page.total is not None:
         response.set_header("X-Total-Count", str(page.total))
@@ -83,14 +91,17 @@ def list_tickets(request, response):
     if page.next_after is not None:
         links.insert(0, f'</tickets?{urlencode(pairs + [("cursor", cursor.encode(order, page.next_after))])}>; rel="next"')
     response.set_header("Link", ", ".join(links))
-    return [ticket_json(t) for t in page.tickets]
+    if INCLUDE.from_query(request) is None:
+        return [ticket_json(t) for t in page.tickets]
+    journals = page.histories or {}
+    return [{**ticket_json(t), "history": [history_json(e) for e in journals.get(t.ticket_id, [])]} for t in page.tickets]
 
 
 ROUTE = Route(
     "GET", "/tickets", list_tickets, "Find tickets: filters, full-text search, any sort order, keyset pages", "tickets",
     reads(_200=Answer(
         "A page of tickets",
-        list[TicketOut],
+        list[TicketWithHistory],
         headers={
             "Link": Header('`<...>; rel="next"` while more remain, and `<...>; rel="first"`; both keep every filter'),
             "X-Total-Count": Header("how many tickets match, exactly", {"type": "integer", "minimum": 0}),
@@ -100,5 +111,5 @@ ROUTE = Route(
             ),
         },
     ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), or `after` is combined with it or with another sort", RULE_BROKEN.model)),
-    query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS),
+    query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS, INCLUDE),
 )

@@ -2,7 +2,8 @@
 
 import falcon
 
-from iris.api.answers import CONFLICT, NOT_FOUND, RULE_BROKEN, reads, writes
+from iris.api.answers import CONFLICT, NOT_FOUND, NOT_MODIFIED, RULE_BROKEN, guarded, reads
+from iris.api.preconditions import ETAG, IF_MATCH, IF_NONE_MATCH, etag, expected_version, not_modified
 from iris.api.http import json_body
 from iris.api.middleware import db
 from iris.api.routes import Answer, NameParam, Route
@@ -28,12 +29,19 @@ def list_workflows(request, response):
 
 
 def get_workflow(request, response):
-    return workflow_json(service.get_workflow(db(request), WORKFLOW.from_path(request)))
+    definition = service.get_workflow(db(request), WORKFLOW.from_path(request))
+    return None if not_modified(request, response, definition.version) else workflow_json(definition)
 
 
 def put_workflow(request, response):
     name = WORKFLOW.from_path(request)
-    definition, created = service.put_workflow(db(request), name, parse(WorkflowDefinition, json_body(request)))
+    data = parse(WorkflowDefinition, json_body(request))
+    # Creating needs no precondition; replacing does (the service knows which it is).
+    given = request.get_header("If-Match") is not None or data.version is not None
+    expected = expected_version(request, data.version, "workflow") if given else None
+    required = request.context.state.settings.require_if_match and not given
+    definition, created = service.put_workflow(db(request), name, data, expected, require=required)
+    response.set_header("ETag", etag(definition.version))
     if created:
         response.status = falcon.HTTP_201
         response.set_header("Location", f"/workflows/{name}")
@@ -52,17 +60,23 @@ def list_transitions(request, response):
 
 def move_ticket(request, response):
     ticket_id = TICKET_ID.from_path(request)
-    return ticket_detail_json(*service.move_ticket(db(request), ticket_id, parse(TransitionRequest, json_body(request))))
+    move = parse(TransitionRequest, json_body(request))
+    ticket, comments, total = service.move_ticket(db(request), ticket_id, move, expected_version(request, move.version, "ticket"))
+    response.set_header("ETag", etag(ticket.version))
+    return ticket_detail_json(ticket, comments, total)
 
 
-ONE = Answer("The workflow", WorkflowOut)
+ONE = Answer("The workflow", WorkflowOut, headers={"ETag": ETAG})
 ROUTES = [
     Route("GET", "/workflows", list_workflows, "All workflows", "workflows", reads(_200=Answer("The workflows", list[WorkflowOut]))),
-    Route("GET", "/workflows/{name}", get_workflow, "Get a workflow", "workflows", reads(_200=ONE, _404=NOT_FOUND), path_params=(WORKFLOW,)),
+    Route(
+        "GET", "/workflows/{name}", get_workflow, "Get a workflow", "workflows", reads(_200=ONE, _304=NOT_MODIFIED, _404=NOT_FOUND),
+        path_params=(WORKFLOW,), headers=(("If-None-Match", IF_NONE_MATCH),),
+    ),
     Route(
         "PUT", "/workflows/{name}", put_workflow, "Create or replace a workflow", "workflows",
-        writes(_200=Answer("The workflow was replaced", WorkflowOut), _201=Answer("The workflow was created", WorkflowOut), _409=CONFLICT, _422=RULE_BROKEN),
-        path_params=(WORKFLOW,), body=WorkflowDefinition,
+        guarded(_200=Answer("The workflow was replaced", WorkflowOut, headers={"ETag": ETAG}), _201=Answer("The workflow was created", WorkflowOut, headers={"ETag": ETAG}), _409=CONFLICT, _422=RULE_BROKEN),
+        path_params=(WORKFLOW,), body=WorkflowDefinition, headers=(("If-Match", IF_MATCH),),
     ),
     Route(
         "GET", "/tickets/{ticket_id}/transitions", list_transitions, "The moves allowed from the ticket's status", "workflows",
@@ -70,10 +84,10 @@ ROUTES = [
     ),
     Route(
         "POST", "/tickets/{ticket_id}/transitions", move_ticket, "Move a ticket to another status", "workflows",
-        writes(
-            _200=Answer("The ticket, moved", TicketDetail), _404=NOT_FOUND, _409=CONFLICT,
+        guarded(
+            _200=Answer("The ticket, moved", TicketDetail, headers={"ETag": ETAG}), _404=NOT_FOUND, _409=CONFLICT,
             _422=Answer("The workflow does not allow that move; `allowed` lists the moves it does", TransitionRefused),
         ),
-        path_params=(TICKET_ID,), body=TransitionRequest,
+        path_params=(TICKET_ID,), body=TransitionRequest, headers=(("If-Match", IF_MATCH),),
     ),
 ]

@@ -20,6 +20,9 @@ class CommentRepository:
     def get(self, comment_id: int) -> Optional[Comment]:
         return self.session.get(Comment, comment_id)
 
+    def get_for_update(self, comment_id: int) -> Optional[Comment]:
+        return self.session.scalars(select(Comment).where(Comment.comment_id == comment_id).with_for_update()).one_or_none()
+
     def page(self, ticket_id: int, *, after: Optional[int], limit: int) -> Sequence[Comment]:
         """Oldest first, by id (ids grow with time), from after `after` (keyset paging)."""
         query = select(Comment).where(Comment.ticket_id == ticket_id).order_by(Comment.comment_id).limit(limit)
@@ -38,7 +41,7 @@ class CommentRepository:
     def edit(self, comment_id: int, body: str) -> Optional[Comment]:
         return self.session.scalars(
             update(Comment).where(Comment.comment_id == comment_id).values(body=body, edited=func.now()).returning(Comment),
-            execution_options={"synchronize_session": False},
+            execution_options={"synchronize_session": False, "populate_existing": True},
         ).one_or_none()
 
     def delete(self, comment_id: int) -> bool:

@@ -24,6 +24,9 @@ class TicketRepository:
         """The ticket, row-locked until the transaction ends, so concurrent moves queue behind each other."""
         return self.session.scalars(select(Ticket).where(Ticket.ticket_id == ticket_id).with_for_update()).one_or_none()
 
+    def lock_many(self, ticket_ids: list[int]) -> None:
+        self.session.execute(select(Ticket.ticket_id).where(Ticket.ticket_id.in_(ticket_ids)).order_by(Ticket.ticket_id).with_for_update())
+
     def exists(self, ticket_id: int) -> bool:
         return self.session.scalar(select(Ticket.ticket_id).where(Ticket.ticket_id == ticket_id)) is not None
 

@@ -13,9 +13,10 @@ class Definition:
     """A workflow read in full: its statuses in order, the closed ones, and its transitions."""
 
     name: str
+    version: int
     initial: str
     statuses: tuple[str, ...]
-    closed: frozenset[str]
+    closed: tuple[str, ...]  # in status order
     transitions: tuple[WorkflowTransition, ...]
 
     def moves_from(self, status: str) -> list[WorkflowTransition]:
@@ -49,9 +50,10 @@ class WorkflowRepository:
         return {
             w.name: Definition(
                 name=w.name,
+                version=w.version,
                 initial=w.initial_status,
                 statuses=tuple(s.name for s in statuses if s.workflow == w.name),
-                closed=frozenset(s.name for s in statuses if s.workflow == w.name and s.is_closed),
+                closed=tuple(s.name for s in statuses if s.workflow == w.name and s.is_closed),
                 transitions=tuple(t for t in transitions if t.workflow == w.name),
             )
             for w in workflows
@@ -72,7 +74,9 @@ class WorkflowRepository:
     def replace(self, name: str, initial: str, statuses: Sequence[str], closed: set[str], transitions: Sequence[tuple[str, str, str]]) -> None:
         """Make the stored workflow exactly this definition; statuses that go must have no tickets."""
         self.session.execute(
-            insert(Workflow).values(name=name, initial_status=initial).on_conflict_do_update(index_elements=[Workflow.name], set_={"initial_status": initial})
+            insert(Workflow)
+            .values(name=name, initial_status=initial)
+            .on_conflict_do_update(index_elements=[Workflow.name], set_={"initial_status": initial, "version": Workflow.version + 1})
         )
         self.session.execute(delete(WorkflowTransition).where(WorkflowTransition.workflow == name))
         self.session.execute(delete(WorkflowStatus).where(WorkflowStatus.workflow == name, WorkflowStatus.name.not_in(statuses)))

@@ -3,7 +3,16 @@
 from iris.schemas.common import ErrorBody, HealthOut
 from iris.schemas.comments import CommentCreate, CommentOut, CommentPatch, comment_json
 from iris.schemas.fields import Input, parse
-from iris.schemas.tickets import TicketCreate, TicketDetail, TicketOut, TicketPatch, ticket_detail_json, ticket_json
+from iris.schemas.tickets import (
+    BulkPatch,
+    TicketCreate,
+    TicketDetail,
+    TicketOut,
+    TicketPatch,
+    TicketReplace,
+    ticket_detail_json,
+    ticket_json,
+)
 from iris.schemas.workflows import (
     TransitionOption,
     TransitionRefused,
@@ -16,6 +25,7 @@ from iris.schemas.workflows import (
 
 
 __all__ = [
+    "BulkPatch", "TicketReplace",
     "CommentCreate", "CommentOut", "CommentPatch", "ErrorBody", "HealthOut", "Input", "TicketCreate", "TicketDetail",
     "TicketOut", "TicketPatch", "TransitionOption", "TransitionRefused", "TransitionRequest", "TransitionsOut",
     "WorkflowDefinition", "WorkflowOut", "comment_json", "parse", "ticket_detail_json", "ticket_json", "workflow_json",

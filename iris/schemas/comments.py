@@ -22,6 +22,7 @@ class CommentPatch(Input):
     REFUSED = {"author": "a comment's author cannot be changed", "edited": "is set by the server"}
 
     body: CommentBody
+    version: int = Field(None, ge=1, le=2_147_483_647, description="the version you read: an alternative to If-Match")
 
 
 class CommentOut(BaseModel):
@@ -31,6 +32,7 @@ class CommentOut(BaseModel):
     body: str
     created: datetime
     edited: Optional[datetime] = Field(description="when the body was last changed, if ever")
+    version: int = Field(ge=1, description="grows with every edit; the ETag is this number in quotes")
 
 
 def comment_json(comment) -> dict[str, Any]:
@@ -41,4 +43,5 @@ def comment_json(comment) -> dict[str, Any]:
         "body": comment.body,
         "created": iso_utc(comment.created),
         "edited": iso_utc(comment.edited),
+        "version": comment.version,
     }

@@ -1,3 +1,5 @@
+from typing import Optional
+
 from pydantic import BaseModel
 
 
@@ -10,3 +12,16 @@ class ErrorBody(BaseModel):
 class HealthOut(BaseModel):
     status: str
     database: str
+
+
+class FailedItem(BaseModel):
+    index: int
+    ticket_id: Optional[int]
+    reason: str
+
+
+class BulkFailure(BaseModel):
+    """A bulk change that was not applied: the first failing item, and why."""
+
+    errors: dict[str, str]
+    failed: FailedItem

@@ -25,6 +25,9 @@ class TicketCreate(Input):
     workflow: WorkflowName = Field("default", description="the workflow the ticket follows")
 
 
+VERSION_FIELD = Field(None, ge=1, le=2_147_483_647, description="the version you read: an alternative to If-Match")
+
+
 class TicketPatch(Input):
     REFUSED = {
         **SERVER_SET,
@@ -36,10 +39,38 @@ class TicketPatch(Input):
     assignee: Optional[Assignee] = None
     description: Optional[Description] = None
     due: Optional[IsoDateTime] = None
+    version: int = VERSION_FIELD
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the client sent; an explicit null clears a field."""
-        return self.model_dump(exclude_unset=True)
+        return self.model_dump(exclude_unset=True, exclude={"version"})
+
+
+class TicketReplace(Input):
+    """PUT /tickets/{id}: the whole editable ticket; a field left out becomes null."""
+
+    REFUSED = TicketPatch.REFUSED
+
+    title: Title
+    assignee: Optional[Assignee] = None
+    description: Optional[Description] = None
+    due: Optional[IsoDateTime] = None
+    version: int = VERSION_FIELD
+
+    def fields(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"version"})
+
+
+class BulkItem(Input):
+    ticket_id: int = Field(ge=1, le=2_147_483_647)
+    version: int = Field(ge=1, le=2_147_483_647, description="the version the change was decided on")
+    changes: TicketPatch
+
+
+class BulkPatch(Input):
+    """PATCH /tickets: up to 100 changes, applied all together or not at all."""
+
+    items: list[BulkItem] = Field(min_length=1, max_length=100)
 
 
 class WorkflowState(BaseModel):
@@ -59,6 +90,7 @@ class TicketOut(BaseModel):
     due: Optional[datetime] = Field(description="ISO 8601, UTC")
     due_raw: Optional[str] = Field(description="a tutorial-era due text that could not be read as a date")
     workflow: WorkflowState
+    version: int = Field(ge=1, description="grows with every change; the ETag is this number in quotes")
 
 
 class TicketDetail(TicketOut):
@@ -79,6 +111,7 @@ def ticket_json(ticket) -> dict[str, Any]:
         "due": iso_utc(ticket.due),
         "due_raw": ticket.due_raw,
         "workflow": {"name": ticket.workflow, "status": ticket.status},
+        "version": ticket.version,
     }
 
 

@@ -25,6 +25,7 @@ class WorkflowDefinition(Input):
     statuses: list[StatusName] = Field(max_length=50)
     closed: list[StatusName] = Field([], max_length=50, description="statuses that count as closed")
     transitions: list[TransitionDef] = Field([], max_length=500)
+    version: int = Field(None, ge=1, le=2_147_483_647, description="replacing: the version you read, instead of If-Match")
 
 
 class TransitionRequest(Input):
@@ -38,6 +39,7 @@ class TransitionRequest(Input):
     transition: TransitionName = None
     comment: Optional[text(10_000, required=True)] = Field(None, description="stored as a comment in the same transaction")
     author: text(100, required=True) = Field("anonymous", description="the comment's author")
+    version: int = Field(None, ge=1, le=2_147_483_647, description="the ticket version you read: an alternative to If-Match")
 
     @model_validator(mode="after")
     def _exactly_one_target(self):
@@ -54,6 +56,7 @@ class TransitionOut(BaseModel):
 
 class WorkflowOut(BaseModel):
     name: str
+    version: int
     initial: str
     statuses: list[str]
     closed: list[str]
@@ -82,6 +85,7 @@ class TransitionRefused(BaseModel):
 def workflow_json(definition) -> dict[str, Any]:
     return {
         "name": definition.name,
+        "version": definition.version,
         "initial": definition.initial,
         "statuses": list(definition.statuses),
         "closed": list(definition.closed),

@@ -2,19 +2,26 @@ from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from iris.errors import NotFound
+from iris.errors import NotFound, VersionMismatch
 from iris.models import Comment
 from iris.repositories.comments import CommentRepository
 from iris.repositories.tickets import TicketRepository
-from iris.schemas import CommentCreate, CommentPatch
+from iris.schemas import CommentCreate, CommentPatch, comment_json
+from iris.services.idempotency import Created, KeyUse, create_once
+from iris.services.journal import Changeset
 
 
-def comment_on(session: Session, ticket_id: int, data: CommentCreate) -> Comment:
-    if not TicketRepository(session).exists(ticket_id):
-        raise NotFound("ticket", ticket_id)
-    comment = CommentRepository(session).add(ticket_id, data.body, data.author)
-    session.commit()
-    return comment
+def comment_on(session: Session, ticket_id: int, data: CommentCreate, key: Optional[KeyUse] = None) -> Created:
+    def create() -> Created:
+        if TicketRepository(session).get_for_update(ticket_id) is None:
+            raise NotFound("ticket", ticket_id)
+        comment = CommentRepository(session).add(ticket_id, data.body, data.author)
+        journal = Changeset(data.author)
+        journal.add(ticket_id, "comment_added", "comments", new={"comment_id": comment.comment_id, "body": comment.body})
+        journal.save(session)
+        return Created(201, comment_json(comment), f"/comments/{comment.comment_id}")
+
+    return create_once(session, key, create)
 
 
 def list_comments(session: Session, ticket_id: int, *, after: Optional[int], limit: int) -> tuple[Sequence[Comment], bool]:
@@ -31,15 +38,30 @@ def get_comment(session: Session, comment_id: int) -> Comment:
     return comment
 
 
-def edit_comment(session: Session, comment_id: int, patch: CommentPatch) -> Comment:
-    comment = CommentRepository(session).edit(comment_id, patch.body)
+def _locked(session: Session, comment_id: int, expected_version: Optional[int]) -> Comment:
+    comment = CommentRepository(session).get_for_update(comment_id)
     if comment is None:
         raise NotFound("comment", comment_id)
-    session.commit()
+    if expected_version is not None and expected_version != comment.version:
+        raise VersionMismatch("comment", comment_id, comment.version)
     return comment
 
 
-def delete_comment(session: Session, comment_id: int) -> None:
-    if not CommentRepository(session).delete(comment_id):
-        raise NotFound("comment", comment_id)
+def edit_comment(session: Session, comment_id: int, patch: CommentPatch, expected_version: Optional[int]) -> Comment:
+    comment = _locked(session, comment_id, expected_version)
+    old = comment.body
+    edited = CommentRepository(session).edit(comment_id, patch.body)
+    journal = Changeset(comment.author)
+    journal.add(comment.ticket_id, "comment_edited", "comments", old={"comment_id": comment_id, "body": old}, new={"comment_id": comment_id, "body": edited.body})
+    journal.save(session)
+    session.commit()
+    return edited
+
+
+def delete_comment(session: Session, comment_id: int, expected_version: Optional[int]) -> None:
+    comment = _locked(session, comment_id, expected_version)
+    journal = Changeset(comment.author)
+    journal.add(comment.ticket_id, "comment_deleted", "comments", old={"comment_id": comment_id, "body": comment.body})
+    journal.save(session)
+    CommentRepository(session).delete(comment_id)
     session.commit()

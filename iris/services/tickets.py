@@ -1,27 +1,38 @@
+"""Ticket use cases. Each is one transaction, journaled in that transaction, and committed here."""
+
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from iris.errors import NotFound, RuleBroken
+from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch
 from iris.models import Comment, Ticket
 from iris.repositories.comments import CommentRepository
 from iris.repositories.ticket_list import SortKey, TicketFilter, count_within, cursor_values, fetch_page
 from iris.repositories.tickets import TicketRepository
 from iris.repositories.workflows import WorkflowRepository
-from iris.schemas import TicketCreate, TicketPatch
+from iris.schemas import TicketCreate, TicketPatch, TicketReplace, ticket_json
+from iris.services.idempotency import Created, KeyUse, create_once
+from iris.services.journal import ANONYMOUS, Changeset, histories, snapshot
 
 RECENT_COMMENTS = 20
+BULK_MAX = 100
 
 
-def open_ticket(session: Session, data: TicketCreate) -> Ticket:
-    """A new ticket, in the initial status of its workflow."""
-    workflow = WorkflowRepository(session).get(data.workflow)
-    if workflow is None:
-        raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
-    ticket = TicketRepository(session).add(**data.model_dump(), status=workflow.initial)
-    session.commit()
-    return ticket
+def open_ticket(session: Session, data: TicketCreate, actor: str = ANONYMOUS, key: Optional[KeyUse] = None) -> Created:
+    """A new ticket, in the initial status of its workflow; with `key`, at most once."""
+
+    def create() -> Created:
+        workflow = WorkflowRepository(session).get(data.workflow)
+        if workflow is None:
+            raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
+        ticket = TicketRepository(session).add(**data.model_dump(), status=workflow.initial)
+        changes = Changeset(actor)
+        changes.add(ticket.ticket_id, "created", new=snapshot(ticket))
+        changes.save(session)
+        return Created(201, ticket_json(ticket), f"/tickets/{ticket.ticket_id}")
+
+    return create_once(session, key, create)
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
@@ -43,6 +54,7 @@ class TicketPage:
     tickets: list[Ticket]
     next_after: Optional[list]  # the last ticket's sort values, when more tickets follow
     total: Optional[int]  # None when counting would have taken longer than the budget
+    histories: Optional[dict[int, list]] = None  # with_history: each listed ticket's journal
 
 
 def find_tickets(
@@ -55,6 +67,7 @@ def find_tickets(
     count_budget_ms: int,
     statement_timeout_ms: int,
     count_max_estimate: int,
+    with_history: bool = False,
 ) -> TicketPage:
     """One keyset page of the tickets that match `f`, in `sort` order, and the exact total if it is cheap enough."""
     rows = fetch_page(session, f, sort, after, limit + 1)
@@ -62,22 +75,75 @@ def find_tickets(
     more = len(rows) > limit
     next_after = cursor_values(page[-1][0], page[-1][1], sort) if more else None
     total = count_within(session, f, count_budget_ms, statement_timeout_ms, count_max_estimate)
-    return TicketPage([ticket for ticket, _ in page], next_after, total)
+    tickets = [ticket for ticket, _ in page]
+    journals = histories(session, [t.ticket_id for t in tickets]) if with_history else None
+    return TicketPage(tickets, next_after, total, journals)
 
 
-def edit_ticket(session: Session, ticket_id: int, patch: TicketPatch) -> Ticket:
-    repo = TicketRepository(session)
-    changes = patch.changes()
-    if "due" in changes:
-        changes["due_raw"] = None  # a due set through the API supersedes the unparsed legacy text
-    ticket = repo.update(ticket_id, changes) if changes else repo.get(ticket_id)
+def locked(session: Session, ticket_id: int, expected_version: Optional[int]) -> Ticket:
+    """The ticket, row-locked for this transaction, at the version the client expects (None: any)."""
+    ticket = TicketRepository(session).get_for_update(ticket_id)
     if ticket is None:
         raise NotFound("ticket", ticket_id)
+    if expected_version is not None and expected_version != ticket.version:
+        raise VersionMismatch("ticket", ticket_id, ticket.version)
+    return ticket
+
+
+def _apply(session: Session, ticket: Ticket, changes: dict[str, Any], journal: Changeset) -> Ticket:
+    if "due" in changes:
+        changes["due_raw"] = None  # a due set through the API supersedes the unparsed legacy text
+    before = snapshot(ticket)
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    session.flush()
+    session.refresh(ticket)  # version and updated, set by the trigger when something really changed
+    journal.changed(ticket.ticket_id, before, snapshot(ticket))
+    return ticket
+
+
+def edit_ticket(session: Session, ticket_id: int, patch: TicketPatch, expected_version: Optional[int], actor: str = ANONYMOUS) -> Ticket:
+    journal = Changeset(actor)
+    ticket = _apply(session, locked(session, ticket_id, expected_version), patch.changes(), journal)
+    journal.save(session)
     session.commit()
     return ticket
 
 
-def delete_ticket(session: Session, ticket_id: int) -> None:
-    if not TicketRepository(session).delete(ticket_id):
-        raise NotFound("ticket", ticket_id)
+def replace_ticket(session: Session, ticket_id: int, data: TicketReplace, expected_version: Optional[int], actor: str = ANONYMOUS) -> Ticket:
+    """PUT /tickets/{id}: every editable field takes the given value, or null when left out."""
+    journal = Changeset(actor)
+    ticket = _apply(session, locked(session, ticket_id, expected_version), data.fields(), journal)
+    journal.save(session)
     session.commit()
+    return ticket
+
+
+def delete_ticket(session: Session, ticket_id: int, expected_version: Optional[int], actor: str = ANONYMOUS) -> None:
+    ticket = locked(session, ticket_id, expected_version)
+    journal = Changeset(actor)
+    journal.add(ticket_id, "deleted", old=snapshot(ticket))
+    journal.save(session)
+    TicketRepository(session).delete(ticket_id)
+    session.commit()
+
+
+def bulk_edit(session: Session, items: Sequence[Any], actor: str = ANONYMOUS) -> list[Ticket]:
+    """Apply every item, or none: the first failing item is named, and nothing is written."""
+    if not 1 <= len(items) <= BULK_MAX:
+        raise InvalidInput({"body": f"send 1 to {BULK_MAX} items"})
+    repo = TicketRepository(session)
+    repo.lock_many(sorted({item.ticket_id for item in items}))  # one lock order for every writer: no deadlocks
+    journal = Changeset(actor)
+    done = []
+    for index, item in enumerate(items):
+        try:
+            ticket = locked(session, item.ticket_id, item.version)
+        except NotFound:
+            raise BulkItemFailed(index, item.ticket_id, "not found", 404, f"ticket {item.ticket_id} does not exist") from None
+        except VersionMismatch as exc:
+            raise BulkItemFailed(index, item.ticket_id, "version mismatch", 412, str(exc)) from None
+        done.append(_apply(session, ticket, item.changes.changes(), journal))
+    journal.save(session)
+    session.commit()
+    return done

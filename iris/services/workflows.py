@@ -1,17 +1,18 @@
 """Workflows: named sets of statuses with the moves allowed between them, and moving tickets along them."""
 
 from collections import deque
-from typing import Sequence
+from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from iris.errors import Conflict, NotFound, RuleBroken
+from iris.errors import Conflict, NotFound, PreconditionRequired, RuleBroken, VersionMismatch
 from iris.models import Comment, Ticket
 from iris.repositories.comments import CommentRepository
 from iris.repositories.tickets import TicketRepository
 from iris.repositories.workflows import Definition, WorkflowRepository
 from iris.schemas import TransitionRequest, WorkflowDefinition
-from iris.services.tickets import get_ticket_detail
+from iris.services.journal import ANONYMOUS, Changeset
+from iris.services.tickets import get_ticket_detail, locked
 
 
 def list_workflows(session: Session) -> list[Definition]:
@@ -72,12 +73,21 @@ def _reachable(start: str, transitions: Sequence[tuple[str, str, str]]) -> set[s
     return seen
 
 
-def put_workflow(session: Session, name: str, data: WorkflowDefinition) -> tuple[Definition, bool]:
-    """Create or replace workflow `name`; returns it and whether it is new."""
+def put_workflow(
+    session: Session, name: str, data: WorkflowDefinition, expected_version: Optional[int], require: bool = False
+) -> tuple[Definition, bool]:
+    """Create or replace workflow `name`; returns it and whether it is new.
+
+    `require`: the client gave no precondition although one is needed to replace an existing workflow.
+    """
     transitions = check_definition(data)
     repo = WorkflowRepository(session)
     repo.lock(name)
     existing = repo.get(name)
+    if existing is not None and expected_version is None and require:
+        raise PreconditionRequired("workflow")
+    if existing is not None and expected_version is not None and expected_version != existing.version:
+        raise VersionMismatch("workflow", name, existing.version)
     if existing is not None:
         removed = [s for s in existing.statuses if s not in set(data.statuses)]
         in_use = repo.tickets_in(name, removed) if removed else {}
@@ -96,7 +106,9 @@ def allowed_moves(session: Session, ticket_id: int) -> tuple[Ticket, Definition]
     return ticket, WorkflowRepository(session).get(ticket.workflow)
 
 
-def move_ticket(session: Session, ticket_id: int, request: TransitionRequest) -> tuple[Ticket, list[Comment], int]:
+def move_ticket(
+    session: Session, ticket_id: int, request: TransitionRequest, expected_version: Optional[int] = None, actor: str = ANONYMOUS
+) -> tuple[Ticket, list[Comment], int]:
     """Move the ticket along its workflow (and store the comment, if any) in one transaction.
 
     Returns the moved ticket as `get_ticket_detail` does.
@@ -104,9 +116,7 @@ def move_ticket(session: Session, ticket_id: int, request: TransitionRequest) ->
     The ticket row is locked first, so a concurrent move waits and is then judged against the
     status this one left, never against the stale one it read.
     """
-    ticket = TicketRepository(session).get_for_update(ticket_id)
-    if ticket is None:
-        raise NotFound("ticket", ticket_id)
+    ticket = locked(session, ticket_id, expected_version)
     definition = WorkflowRepository(session).get(ticket.workflow)
     moves = definition.moves_from(ticket.status)
     allowed = [{"name": t.name, "to": t.to_status} for t in moves]
@@ -120,10 +130,14 @@ def move_ticket(session: Session, ticket_id: int, request: TransitionRequest) ->
         target = repr(request.to) if request.to is not None else f"by {request.transition!r}"
         names = ", ".join(f"{m['name']} -> {m['to']}" for m in allowed) or "none"
         raise RuleBroken({"transition": f"cannot move from {ticket.status!r} to {target}; allowed: {names}"}, allowed=allowed)
+    journal = Changeset(actor)
+    journal.add(ticket_id, "transition", "status", ticket.status, chosen.to_status)
     ticket.status = chosen.to_status
     if request.comment is not None:
-        CommentRepository(session).add(ticket_id, request.comment, request.author)
+        comment = CommentRepository(session).add(ticket_id, request.comment, request.author)
+        journal.add(ticket_id, "comment_added", "comments", new={"comment_id": comment.comment_id, "body": comment.body})
     session.flush()
-    session.refresh(ticket)  # `updated`, set by the trigger
+    session.refresh(ticket)  # version and updated, set by the trigger
+    journal.save(session)
     session.commit()
     return get_ticket_detail(session, ticket_id)

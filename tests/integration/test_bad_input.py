@@ -134,5 +134,5 @@ def test_a_statement_over_the_timeout_is_a_503_and_frees_its_connection(settings
 @pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")  # WebTest's lint dislikes the very method under test
 def test_a_method_falcon_does_not_know_is_405_not_400(client):
     response = client.request("/tickets", method="QUERY", status=405)
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "PUT", "POST", "OPTIONS"}
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "PUT", "POST", "PATCH", "OPTIONS"}
     client.request("/nowhere", method="QUERY", status=404)

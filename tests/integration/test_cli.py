@@ -73,14 +73,17 @@ def test_tickets_commands_give_the_same_results_and_errors_as_http(client, db_ur
 
     commented = iris("tickets", "comment", str(ticket["ticket_id"]), "looking into it", env_extra=env)
     assert json.loads(commented.stdout)["body"] == "looking into it"
-    moved = iris("tickets", "move", str(ticket["ticket_id"]), "In Progress", "--comment", "started", env_extra=env)
+    unguarded = iris("tickets", "move", str(ticket["ticket_id"]), "In Progress", env_extra=env)
+    assert unguarded.returncode == 1 and unguarded.stderr.startswith("error 428:"), "like HTTP, a move needs the version"
+    version = client.get(f"/tickets/{ticket['ticket_id']}").json["version"]
+    moved = iris("tickets", "move", str(ticket["ticket_id"]), "In Progress", "--comment", "started", "--version", str(version), env_extra=env)
     assert json.loads(moved.stdout)["workflow"]["status"] == "In Progress"
 
     shown = json.loads(iris("tickets", "get", str(ticket["ticket_id"]), env_extra=env).stdout)
     assert shown == client.get(f"/tickets/{ticket['ticket_id']}").json
     assert shown["comment_count"] == 2
 
-    refused = iris("tickets", "move", str(ticket["ticket_id"]), "Closed", env_extra=env)
+    refused = iris("tickets", "move", str(ticket["ticket_id"]), "Closed", "--version", str(shown["version"]), env_extra=env)
     http = client.post_json(f"/tickets/{ticket['ticket_id']}/transitions", {"to": "Closed"}, status=422).json
     assert refused.returncode == 1 and refused.stderr.strip() == f"error 422: {json.dumps(http)}"
 

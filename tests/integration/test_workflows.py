@@ -92,7 +92,8 @@ def test_status_cannot_be_changed_through_patch(client):
 def test_put_creates_then_replaces_a_workflow_and_tickets_can_use_it(client):
     created = client.put_json("/workflows/simple", SIMPLE, status=201)
     assert created.headers["Location"] == "/workflows/simple"
-    assert client.get("/workflows/simple").json == {**SIMPLE, "name": "simple", "transitions": sorted(SIMPLE["transitions"], key=lambda t: (t["from"], t["name"]))}
+    assert client.get("/workflows/simple").json == {
+        **SIMPLE, "name": "simple", "version": 1, "transitions": sorted(SIMPLE["transitions"], key=lambda t: (t["from"], t["name"]))}
     ticket = create(client, workflow="simple")
     assert ticket["workflow"] == {"name": "simple", "status": "todo"}
     assert move(client, ticket["ticket_id"], transition="begin").json["workflow"]["status"] == "doing"

@@ -1,0 +1,143 @@
+"""Latency of GET /tickets at 10,000 and 1,000,000 tickets, over HTTP through gunicorn (`iris serve`).
+
+Run by hand: `make bench` (about 10 minutes; it seeds a million tickets). It writes
+docs/performance.md: p50/p99 per query and size, and the EXPLAIN (ANALYZE) plan of each query at
+the largest size. Uses the embedded PostgreSQL (or BENCH_DATABASE_URL's server) in a throwaway
+database; load goes to 127.0.0.1 only, a bounded number of requests per query.
+"""
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from iris import migrate  # noqa: E402
+from iris.api import cursor  # noqa: E402
+from iris.repositories.ticket_list import SortKey, TicketFilter, page_query  # noqa: E402
+from iris.seed import WORDS, seed  # noqa: E402
+from iris.timeparse import parse_iso8601  # noqa: E402
+from tests.support import free_port, stop, wait_until_serving  # noqa: E402
+
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,1000000").split(",")]
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
+
+
+def queries(deep_id: int, rng: random.Random):
+    deep = cursor.encode("ticket_id", [deep_id])
+    return {
+        "plain first page": (lambda: "/tickets", TicketFilter(), [SortKey("ticket_id")]),
+        "deep page (cursor)": (lambda: f"/tickets?cursor={deep}", TicketFilter(), [SortKey("ticket_id")], [deep_id]),
+        "status + assignee": (lambda: "/tickets?status=Open&assignee=ann", TicketFilter(statuses=["Open"], assignees=["ann"]), [SortKey("ticket_id")]),
+        "due range (one month)": (
+            lambda: "/tickets?due_after=2026-03-01&due_before=2026-04-01",
+            TicketFilter(due_after=parse_iso8601("2026-03-01"), due_before=parse_iso8601("2026-04-01")), [SortKey("ticket_id")],
+        ),
+        "3-word search": (
+            lambda: "/tickets?q=" + "+".join(rng.sample(WORDS, 3)),
+            TicketFilter(q="deploy billing cache"), [SortKey("rank", True), SortKey("ticket_id")],
+        ),
+        "sorted by due": (lambda: "/tickets?sort=due", TicketFilter(), [SortKey("due"), SortKey("ticket_id")]),
+    }
+
+
+def measure(base: str, make_path) -> tuple[float, float]:
+    session = requests.Session()
+    for _ in range(20):
+        session.get(base + make_path(), timeout=30)
+    times = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        response = session.get(base + make_path(), timeout=30)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def explain(engine, f, keys, after=None) -> str:
+    query = page_query(f, keys, after, 51)
+    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {compiled}", compiled.params).all()
+    return "\n".join(r[0] for r in rows)
+
+
+def main() -> None:
+    raw = os.environ.get("BENCH_DATABASE_URL")
+    if raw:
+        admin, server = make_url(raw).set(drivername="postgresql+psycopg2"), None
+    else:
+        from iris.embedded import server_url, start
+
+        server = start(ROOT / ".iris" / "bench")
+        admin = server_url(server)
+    name = f"iris_bench_{uuid.uuid4().hex[:8]}"
+    admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = admin.set(database=name)
+    engine = create_engine(url)
+    results, plans, seeded = {}, {}, 0
+    try:
+        migrate.upgrade(url)
+        for size in SIZES:
+            started = time.perf_counter()
+            seed(engine, size - seeded, comments_per_ticket=1, seed_value=size)
+            seed_seconds = time.perf_counter() - started
+            seeded = size
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE tickets"))
+            port = free_port()
+            env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False), "IRIS_ENV": "prod" if url.password else "test",
+                   "IRIS_HOST": "127.0.0.1", "IRIS_PORT": str(port), "IRIS_LOG_LEVEL": "WARNING"}
+            proc = subprocess.Popen([sys.executable, "-m", "iris", "serve", "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                wait_until_serving(port, proc)
+                rng = random.Random(7)
+                deep_id = int(size * 0.9)
+                for label, spec in queries(deep_id, rng).items():
+                    results[(label, size)] = measure(f"http://127.0.0.1:{port}", spec[0])
+                    plans[label] = explain(engine, *spec[1:])
+            finally:
+                stop(proc)
+            print(f"{size:,} tickets seeded in {seed_seconds:.0f} s", file=sys.stderr)
+            results[("seed", size)] = seed_seconds
+    finally:
+        engine.dispose()
+        with admin_engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_engine.dispose()
+    write_report(results, plans, "embedded PostgreSQL 16" if server else "BENCH_DATABASE_URL")
+
+
+def write_report(results, plans, where: str) -> None:
+    small, large = SIZES[0], SIZES[-1]
+    lines = [f"| query | p50 @ {small:,} | p99 @ {small:,} | p50 @ {large:,} | p99 @ {large:,} | p50 ratio |", "|---|---|---|---|---|---|"]
+    for label in plans:
+        (p50s, p99s), (p50l, p99l) = results[(label, small)], results[(label, large)]
+        lines.append(f"| {label} | {p50s:.1f} ms | {p99s:.1f} ms | {p50l:.1f} ms | {p99l:.1f} ms | {p50l / p50s:.2f}× |")
+    table = "\n".join(lines)
+    explained = "\n\n".join(f"### {label}\n\n```\n{plan}\n```" for label, plan in plans.items())
+    seeds = ", ".join(f"{size:,} tickets in {results[('seed', size)]:.0f} s" for size in SIZES)
+    out = ROOT / "docs" / "performance-results.md"
+    out.write_text(
+        f"# GET /tickets benchmark results\n\nWritten by `make bench` on {time.strftime('%Y-%m-%d')} ({where}, "
+        f"{os.cpu_count()} cores, {REQUESTS} requests per query and size, through gunicorn with 2 workers).\n\n"
+        f"Seeding (iris seed, cumulative): {seeds}.\n\n{table}\n\n## Plans at {large:,} tickets (EXPLAIN ANALYZE)\n\n{explained}\n"
+    )
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
