@@ -4,6 +4,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 import time
 
 import requests
@@ -27,11 +28,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def spawn_server(command: list[str], env: dict, cwd=None) -> subprocess.Popen:
+    """Start a server process whose output goes to a file: an unread pipe would fill and stall it."""
+    log = tempfile.NamedTemporaryFile("w+", prefix="iris-server-", suffix=".log", delete=False)
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log_path = log.name
+    return proc
+
+
 def wait_until_serving(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited early:\n{proc.stderr.read() if proc.stderr else ''}")
+            output = open(proc.log_path).read() if hasattr(proc, "log_path") else ""
+            raise AssertionError(f"server exited early:\n{output}")
         try:
             requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
             return

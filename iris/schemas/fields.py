@@ -5,8 +5,9 @@ and published in the OpenAPI document, so the contract and the behaviour cannot 
 """
 
 import re
+import typing
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Optional
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
@@ -90,5 +91,22 @@ def parse(schema: type[Input], data: Any):
         errors: dict[str, str] = {}
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"]) or "body"
-            errors.setdefault(field, _message(error))
+            refusal = _refusal(schema, error["loc"]) if error["type"] == "extra_forbidden" else None
+            errors.setdefault(field, refusal or _message(error))
         raise InvalidInput(errors) from None
+
+
+def _refusal(schema: type[Input], loc: tuple) -> Optional[str]:
+    """The REFUSED message for an unknown field deep in a body (e.g. items.3.changes.status)."""
+    model: Any = schema
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        candidates = [field.annotation, *typing.get_args(field.annotation)]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if model is None:
+            return None
+    return getattr(model, "REFUSED", {}).get(loc[-1])

@@ -10,7 +10,7 @@ import pytest
 import requests
 import yaml
 
-from tests.support import clean_env, free_port, run_sql_file, stop, wait_until_serving
+from tests.support import clean_env, free_port, run_sql_file, spawn_server, stop, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -92,7 +92,7 @@ def test_the_iris_container_startup_rehearsed_on_an_initdb_database(databases):
     )
     env = clean_env(**environment)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    proc = subprocess.Popen(startup_command(), env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn_server(startup_command(), env, cwd=ROOT)
     try:
         wait_until_serving(port, proc, seconds=60)
         # 3. The README's curl, then a GET, against the real gunicorn.

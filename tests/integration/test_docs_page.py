@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import clean_env, free_port, stop, url_string, wait_until_serving
+from tests.support import clean_env, free_port, spawn_server, stop, url_string, wait_until_serving
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -30,7 +30,7 @@ def test_docs_page_renders_the_tickets_operations_offline(databases, tmp_path):
     url = databases.create("iris_docs")
     port = free_port()
     env = clean_env(DATABASE_URL=url_string(url), IRIS_ENV="test", IRIS_HOST="127.0.0.1", IRIS_PORT=str(port))
-    proc = subprocess.Popen([sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn_server([sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "2"], env)
     try:
         wait_until_serving(port, proc)
         page = f"http://127.0.0.1:{port}/docs"

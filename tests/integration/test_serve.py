@@ -6,7 +6,7 @@ import sys
 import pytest
 import requests
 
-from tests.support import clean_env, free_port, stop, url_string, wait_until_serving
+from tests.support import clean_env, free_port, spawn_server, stop, url_string, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def start_server(command: list[str], env: dict) -> tuple[subprocess.Popen, int]:
     port = free_port()
     full_env = clean_env(**env, IRIS_HOST="127.0.0.1", IRIS_PORT=str(port))
-    proc = subprocess.Popen(command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn_server(command, full_env)
     wait_until_serving(port, proc)
     return proc, port
 
@@ -27,8 +27,12 @@ def served(databases):
         # If-Match honoured, not required: the race tests below send it where they are about it.
         {"DATABASE_URL": url_string(url), "IRIS_ENV": "test", "IRIS_REQUIRE_IF_MATCH": "false"},
     )
+    served_db["url"] = url
     yield f"http://127.0.0.1:{port}"
     stop(proc)
+
+
+served_db: dict = {}
 
 
 def test_iris_serve_answers_the_tutorial_curl_over_http(served):
@@ -95,3 +99,49 @@ def test_concurrent_moves_from_the_same_status_cannot_both_succeed(served):
         final = requests.get(f"{served}/tickets/{ticket['ticket_id']}", timeout=5).json()
         assert final["workflow"]["status"] == "In Progress"
         assert final["comment_count"] == 1, "only the winning move stored its comment"
+
+
+def test_twenty_concurrent_patches_with_one_etag_give_one_success_and_nineteen_412(served):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    ticket = requests.post(f"{served}/tickets", json={"title": "contended"}, timeout=5).json()
+    etag = requests.get(f"{served}/tickets/{ticket['ticket_id']}", timeout=5).headers["ETag"]
+    barrier = Barrier(20)
+
+    def patch(n):
+        barrier.wait()
+        return requests.patch(f"{served}/tickets/{ticket['ticket_id']}", json={"title": f"writer {n}"}, headers={"If-Match": etag}, timeout=30)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(patch, range(20)))
+    assert sorted(a.status_code for a in answers) == [200] + [412] * 19
+    winner = next(a for a in answers if a.status_code == 200).json()
+    final = requests.get(f"{served}/tickets/{ticket['ticket_id']}", timeout=5).json()
+    assert final["title"] == winner["title"] and final["version"] == winner["version"] == ticket["version"] + 1
+    assert all(a.json()["etag"] == f'"{winner["version"]}"' for a in answers if a.status_code == 412)
+
+
+def test_a_thousand_creates_sent_three_times_make_a_thousand_tickets(served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, text
+
+    def send(n):
+        return requests.post(f"{served}/tickets", json={"title": f"idem {n}"}, headers={"Idempotency-Key": f"proof-{n}"}, timeout=60)
+
+    # Each create goes out three times; for every other one the retries race the original.
+    racing = [n for n in range(1000) if n % 2 == 0 for _ in range(3)]
+    with ThreadPoolExecutor(16) as pool:
+        first = list(pool.map(send, racing + [n for n in range(1000) if n % 2]))
+        later = list(pool.map(send, [n for n in range(1000) if n % 2 for _ in range(2)]))
+    answers = first + later
+    assert all(a.status_code == 201 for a in answers), {a.status_code for a in answers}
+    by_key: dict = {}
+    for a in answers:
+        by_key.setdefault(a.json()["title"], set()).add(a.json()["ticket_id"])
+    assert len(by_key) == 1000 and all(len(ids) == 1 for ids in by_key.values()), "every retry got the first answer"
+    engine = create_engine(served_db["url"])
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tickets WHERE title LIKE 'idem %'")).scalar() == 1000
+    engine.dispose()

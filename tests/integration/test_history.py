@@ -1,0 +1,89 @@
+"""The journal: every change to a ticket, in the same transaction, grouped by change-set."""
+
+from sqlalchemy import event
+
+from tests.integration.test_tickets_api import create
+from tests.support import link
+
+
+def history(client, ticket_id, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.get(f"/tickets/{ticket_id}/history?{query}").json
+
+
+def test_every_kind_of_change_is_recorded_with_old_and_new_values(client):
+    ticket = create(client, title="first", assignee="ann")
+    tid = ticket["ticket_id"]
+    client.patch_json(f"/tickets/{tid}", {"title": "second", "assignee": None, "description": "same request"})
+    client.post_json(f"/tickets/{tid}/transitions", {"to": "In Progress", "comment": "starting", "author": "ann"})
+    comment = client.post_json(f"/tickets/{tid}/comments", {"body": "note", "author": "bob"}).json
+    client.patch_json(f"/comments/{comment['comment_id']}", {"body": "better note"})
+    client.delete(f"/comments/{comment['comment_id']}")
+    client.delete(f"/tickets/{tid}")
+
+    entries = history(client, tid)
+    actions = [(e["action"], e["field"]) for e in entries]
+    assert actions == [
+        ("created", None),
+        ("changed", "title"), ("changed", "assignee"), ("changed", "description"),
+        ("transition", "status"), ("comment_added", "comments"),
+        ("comment_added", "comments"), ("comment_edited", "comments"), ("comment_deleted", "comments"),
+        ("deleted", None),
+    ]
+    assert entries[0]["new"]["title"] == "first"
+    assert (entries[1]["old"], entries[1]["new"]) == ("first", "second")
+    assert (entries[2]["old"], entries[2]["new"]) == ("ann", None)
+    assert (entries[4]["old"], entries[4]["new"]) == ("Open", "In Progress")
+    assert entries[6]["actor"] == "bob" and entries[7]["old"]["body"] == "note" and entries[7]["new"]["body"] == "better note"
+    assert entries[9]["old"]["title"] == "second", "the deleted ticket's last state is kept"
+    assert len({e["changeset"] for e in entries[1:4]}) == 1, "one request, one change-set"
+    assert entries[4]["changeset"] == entries[5]["changeset"] != entries[1]["changeset"]
+
+
+def test_a_deleted_tickets_history_stays_readable_and_unknown_tickets_are_404(client):
+    tid = create(client)["ticket_id"]
+    client.delete(f"/tickets/{tid}")
+    client.get(f"/tickets/{tid}", status=404)
+    assert [e["action"] for e in history(client, tid)] == ["created", "deleted"]
+    client.get("/tickets/9999/history", status=404)
+
+
+def test_history_is_paged_like_the_lists(client):
+    tid = create(client)["ticket_id"]
+    for i in range(6):
+        client.patch_json(f"/tickets/{tid}", {"title": f"t{i}"})
+    everything = [e["entry_id"] for e in history(client, tid, limit=500)]
+    seen, url = [], f"/tickets/{tid}/history?limit=2"
+    while url:
+        response = client.get(url)
+        seen += [e["entry_id"] for e in response.json]
+        url = link(response.headers, "next")
+    assert seen == everything and len(everything) == 7
+
+
+def test_a_failed_request_records_nothing(client):
+    tid = create(client)["ticket_id"]
+    client.post_json(f"/tickets/{tid}/transitions", {"to": "Nowhere"}, status=422)
+    client.patch_json(f"/tickets/{tid}", {"title": "x"}, headers={"If-Match": '"9"'}, status=412)
+    assert [e["action"] for e in history(client, tid)] == ["created"]
+
+
+def test_include_history_embeds_each_tickets_journal_in_one_query(client, app):
+    ids = [create(client, title=f"t{i}")["ticket_id"] for i in range(5)]
+    for tid in ids:
+        client.patch_json(f"/tickets/{tid}", {"assignee": f"user{tid}"})
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", count)
+    try:
+        listed = client.get("/tickets?include=history").json
+    finally:
+        event.remove(app.engine, "before_cursor_execute", count)
+    assert [[e["action"] for e in t["history"]] for t in listed] == [["created", "changed"]] * 5
+    assert listed[2]["history"][1]["new"] == f"user{ids[2]}"
+    assert sum("ticket_history" in s for s in statements) == 1
+    assert "history" not in client.get("/tickets").json[0]
+    client.get("/tickets?include=comments", status=400)

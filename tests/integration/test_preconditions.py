@@ -1,0 +1,102 @@
+"""Versions, ETags and preconditions on tickets, comments and workflows."""
+
+import pytest
+
+from tests.integration.test_tickets_api import create
+
+
+def test_get_returns_a_strong_etag_and_if_none_match_answers_304(strict_client):
+    ticket = create(strict_client)
+    response = strict_client.get(f"/tickets/{ticket['ticket_id']}")
+    assert response.headers["ETag"] == '"1"' and response.json["version"] == 1
+    unchanged = strict_client.get(f"/tickets/{ticket['ticket_id']}", headers={"If-None-Match": '"1"'}, status=304)
+    assert unchanged.body == b"" and unchanged.headers["ETag"] == '"1"'
+    strict_client.get(f"/tickets/{ticket['ticket_id']}", headers={"If-None-Match": '"7"'}, status=200)
+
+
+def test_every_change_grows_the_version(strict_client):
+    ticket_id = create(strict_client)["ticket_id"]
+    patched = strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "v2"}, headers={"If-Match": '"1"'})
+    assert patched.json["version"] == 2 and patched.headers["ETag"] == '"2"'
+    strict_client.post_json(f"/tickets/{ticket_id}/comments", {"body": "a comment changes what GET shows"})
+    assert strict_client.get(f"/tickets/{ticket_id}").headers["ETag"] == '"3"'
+    moved = strict_client.post_json(f"/tickets/{ticket_id}/transitions", {"to": "Closed"}, headers={"If-Match": '"3"'})
+    assert moved.headers["ETag"] == '"4"'
+    same = strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "v2"}, headers={"If-Match": '"4"'})
+    assert same.json["version"] == 4, "a change to the same value changes nothing"
+
+
+@pytest.mark.parametrize(
+    "method,path,body",
+    [("patch", "/tickets/{id}", {"title": "x"}), ("put", "/tickets/{id}", {"title": "x"}), ("delete", "/tickets/{id}", None),
+     ("post", "/tickets/{id}/transitions", {"to": "Closed"})],
+)
+def test_writes_without_if_match_answer_428_and_a_stale_one_412(strict_client, method, path, body):
+    ticket_id = create(strict_client)["ticket_id"]
+    url = path.format(id=ticket_id)
+
+    def send(headers, status):
+        if body is None:
+            return getattr(strict_client, method)(url, headers=headers, status=status)
+        return getattr(strict_client, f"{method}_json")(url, body, headers=headers, status=status)
+
+    missing = send({}, 428)
+    assert "If-Match" in missing.json["errors"]
+    stale = send({"If-Match": '"9"'}, 412)
+    assert stale.json["etag"] == '"1"' and stale.headers["ETag"] == '"1"' and stale.json["version"] == 1
+    send({"If-Match": '"1"'}, 204 if method == "delete" else 200)
+
+
+def test_a_version_in_the_body_works_like_if_match(strict_client):
+    ticket_id = create(strict_client)["ticket_id"]
+    strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "x", "version": 5}, status=412)
+    assert strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "x", "version": 1}).json["version"] == 2
+    strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "y", "version": 2}, headers={"If-Match": '"3"'}, status=400)
+    strict_client.post_json(f"/tickets/{ticket_id}/transitions", {"to": "Closed", "version": 2})
+
+
+def test_if_match_star_and_malformed_etags(strict_client):
+    ticket_id = create(strict_client)["ticket_id"]
+    strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "any"}, headers={"If-Match": "*"})
+    for bad in ['W/"2"', "2", '"2", "3"', '"abc"']:
+        response = strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "x"}, headers={"If-Match": bad}, status=400)
+        assert "If-Match" in response.json["errors"]
+
+
+def test_relaxed_mode_honours_if_match_only_when_sent(client):
+    ticket_id = create(client)["ticket_id"]
+    client.patch_json(f"/tickets/{ticket_id}", {"title": "no precondition"})
+    client.patch_json(f"/tickets/{ticket_id}", {"title": "stale"}, headers={"If-Match": '"1"'}, status=412)
+
+
+def test_full_replace_with_put(strict_client):
+    ticket_id = create(strict_client, assignee="ann", description="old", due="2030-01-01")["ticket_id"]
+    replaced = strict_client.put_json(f"/tickets/{ticket_id}", {"title": "new title", "assignee": "bob"}, headers={"If-Match": '"1"'}).json
+    assert (replaced["title"], replaced["assignee"], replaced["description"], replaced["due"]) == ("new title", "bob", None, None)
+    strict_client.put_json(f"/tickets/{ticket_id}", {"assignee": "x"}, headers={"If-Match": '"2"'}, status=400)
+    strict_client.put_json(f"/tickets/{ticket_id}", {"title": "x", "status": "Closed"}, headers={"If-Match": '"2"'}, status=400)
+    strict_client.put_json("/tickets/999", {"title": "x"}, headers={"If-Match": '"1"'}, status=404)
+
+
+def test_comments_have_versions_and_etags_too(strict_client):
+    ticket_id = create(strict_client)["ticket_id"]
+    comment = strict_client.post_json(f"/tickets/{ticket_id}/comments", {"body": "first"}).json
+    url = f"/comments/{comment['comment_id']}"
+    assert strict_client.get(url).headers["ETag"] == '"1"'
+    strict_client.get(url, headers={"If-None-Match": '"1"'}, status=304)
+    strict_client.patch_json(url, {"body": "edit"}, status=428)
+    strict_client.patch_json(url, {"body": "edit"}, headers={"If-Match": '"2"'}, status=412)
+    assert strict_client.patch_json(url, {"body": "edit"}, headers={"If-Match": '"1"'}).headers["ETag"] == '"2"'
+    strict_client.delete(url, status=428)
+    strict_client.delete(url, headers={"If-Match": '"1"'}, status=412)
+    strict_client.delete(url, headers={"If-Match": '"2"'}, status=204)
+
+
+def test_workflows_need_a_precondition_to_be_replaced_not_created(strict_client):
+    definition = {"initial": "a", "statuses": ["a", "b"], "transitions": [{"name": "go", "from": "a", "to": "b"}]}
+    created = strict_client.put_json("/workflows/flow", definition, status=201)
+    assert created.headers["ETag"] == '"1"'
+    strict_client.get("/workflows/flow", headers={"If-None-Match": '"1"'}, status=304)
+    strict_client.put_json("/workflows/flow", definition, status=428)
+    strict_client.put_json("/workflows/flow", definition, headers={"If-Match": '"5"'}, status=412)
+    assert strict_client.put_json("/workflows/flow", {**definition, "version": 1}).json["version"] == 2
