@@ -8,7 +8,7 @@ from iris.api.http import json_body, next_link
 from iris.api.middleware import db
 from iris.api.routes import Answer, Header, IntParam, Route
 from iris.api.tickets import AFTER, CREATE_HEADERS, LIMIT, TICKET_ID, WRITE_HEADERS, answer_created, key_use
-from iris.schemas import CommentCreate, CommentOut, CommentPatch, comment_json, parse
+from iris.schemas import CommentCreate, ErrorBody, CommentOut, CommentPatch, comment_json, parse
 from iris.services import comments as service
 
 COMMENT_ID = IntParam("comment_id", "the comment's id", minimum=1)
@@ -57,7 +57,7 @@ ROUTES = [
         "POST", "/tickets/{ticket_id}/comments", create_comment, "Comment on a ticket", "comments",
         writes(
             _201=Answer("The comment was added", CommentOut, headers={"Location": Header("/comments/{comment_id}"), "ETag": ETAG}, links=COMMENT_LINKS),
-            _404=NOT_FOUND,
+            _404=NOT_FOUND, _422=Answer("The Idempotency-Key was already used with a different request", ErrorBody),
         ),
         path_params=(TICKET_ID,), body=CommentCreate, headers=CREATE_HEADERS,
     ),

@@ -44,8 +44,8 @@ FAILURES: Counter = Counter()
 
 
 @pytest.fixture(scope="module")
-def counted(app):
-    counted = CountingApp(app)
+def counted(strict_app):
+    counted = CountingApp(strict_app)  # the default settings: writes need If-Match
     started = time.monotonic()
     yield counted
     figures = {
@@ -68,11 +68,13 @@ def counted(app):
 def api_schema(counted):
     schema = schemathesis.openapi.from_wsgi("/openapi.json", counted)
     schema.config.generation.update(max_examples=EXAMPLES, deterministic=DETERMINISTIC)
-    # A schema-valid body can still break a rule of the data (a move the workflow forbids, a workflow
-    # whose statuses are unreachable, an unknown workflow): that answer is a documented 422, and only
-    # the operations that document it can give it (test_openapi checks which). 400 stays a failure.
+    # Answers that depend on the data's current state, which no schema can describe, join the 409
+    # schemathesis already expects: 422 when a schema-valid body breaks a rule of the data (a move the
+    # workflow forbids, an unknown workflow; only the operations that document 422 give it, see
+    # test_openapi), 412 when If-Match names another version, 428 when a write has no precondition.
+    # 400 for schema-valid input stays a failure.
     acceptance = schema.config.checks.positive_data_acceptance
-    acceptance.expected_statuses = [*acceptance.expected_statuses, "422"]
+    acceptance.expected_statuses = [*acceptance.expected_statuses, "412", "422", "428"]
     return schema
 
 

@@ -93,5 +93,5 @@ def test_only_operations_with_data_rules_document_422(client):
     with_422 = {(path, method) for path, item in paths.items() for method, op in item.items() if "422" in op["responses"]}
     assert with_422 == {
         ("/tickets", "put"), ("/tickets", "post"), ("/tickets", "get"), ("/tickets", "head"),
-        ("/workflows/{name}", "put"), ("/tickets/{ticket_id}/transitions", "post"),
+        ("/workflows/{name}", "put"), ("/tickets/{ticket_id}/transitions", "post"), ("/tickets/{ticket_id}/comments", "post"),
     }
