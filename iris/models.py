@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import JSON, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Deterministic constraint and index names, so that later revisions can drop them by name.
@@ -172,6 +172,6 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(Text)
     status: Mapped[int] = mapped_column(Integer)
-    body: Mapped[Any] = mapped_column(JSONB)
+    body: Mapped[Any] = mapped_column(JSON)  # json, not jsonb: a replay keeps the first answer's key order
     location: Mapped[Optional[str]] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))

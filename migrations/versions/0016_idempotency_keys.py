@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("key", sa.Text(), nullable=False),
         sa.Column("fingerprint", sa.Text(), nullable=False),
         sa.Column("status", sa.Integer(), nullable=False),
-        sa.Column("body", postgresql.JSONB(), nullable=False),
+        sa.Column("body", postgresql.JSON(), nullable=False),  # json, not jsonb: replays keep the exact key order
         sa.Column("location", sa.Text(), nullable=True),
         sa.Column("created", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_keys")),
