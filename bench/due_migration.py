@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from iris import migrate  # noqa: E402
+from tests.support import TUTORIAL_ROWS_SQL  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 
@@ -43,20 +44,7 @@ def main() -> None:
         migrate.upgrade(url, "0004")
         engine = create_engine(url)
         with engine.begin() as conn:
-            conn.execute(text(
-                """
-                INSERT INTO tickets (title, due)
-                SELECT 'ticket ' || n,
-                       CASE n % 5
-                           WHEN 0 THEN to_char(date '2024-01-01' + (n % 700), 'YYYY-MM-DD')
-                           WHEN 1 THEN to_char(date '2024-01-01' + (n % 700), 'DD/MM/YYYY')
-                           WHEN 2 THEN 'tomorrow'
-                           WHEN 3 THEN NULL
-                           ELSE 'see ticket ' || (n % 97)
-                       END
-                FROM generate_series(1, :rows) AS n
-                """
-            ), {"rows": ROWS})
+            conn.execute(text(TUTORIAL_ROWS_SQL), {"rows": ROWS})
         started = time.perf_counter()
         migrate.upgrade(url, "0005")
         elapsed = time.perf_counter() - started

@@ -96,3 +96,18 @@ def link(headers, rel: str):
         if part.endswith(f'rel="{rel}"'):
             return part[1 : part.index(">")]
     return None
+
+
+# Tutorial-style `due` texts at scale: ISO dates, DD/MM/YYYY, "tomorrow", NULLs and free text.
+TUTORIAL_ROWS_SQL = """
+INSERT INTO tickets (title, due)
+SELECT 'ticket ' || n,
+       CASE n % 5
+           WHEN 0 THEN to_char(date '2024-01-01' + (n % 700), 'YYYY-MM-DD')
+           WHEN 1 THEN to_char(date '2024-01-01' + (n % 700), 'DD/MM/YYYY')
+           WHEN 2 THEN 'tomorrow'
+           WHEN 3 THEN NULL
+           ELSE 'see ticket ' || (n % 97)
+       END
+FROM generate_series(1, :rows) AS n
+"""

@@ -102,21 +102,21 @@ def _apply(session: Session, ticket: Ticket, changes: dict[str, Any], journal: C
     return ticket
 
 
-def edit_ticket(session: Session, ticket_id: int, patch: TicketPatch, expected_version: Optional[int], actor: str = ANONYMOUS) -> Ticket:
+def _change(session: Session, ticket_id: int, changes: dict[str, Any], expected_version: Optional[int], actor: str) -> Ticket:
     journal = Changeset(actor)
-    ticket = _apply(session, locked(session, ticket_id, expected_version), patch.changes(), journal)
+    ticket = _apply(session, locked(session, ticket_id, expected_version), changes, journal)
     journal.save(session)
     session.commit()
     return ticket
+
+
+def edit_ticket(session: Session, ticket_id: int, patch: TicketPatch, expected_version: Optional[int], actor: str = ANONYMOUS) -> Ticket:
+    return _change(session, ticket_id, patch.changes(), expected_version, actor)
 
 
 def replace_ticket(session: Session, ticket_id: int, data: TicketReplace, expected_version: Optional[int], actor: str = ANONYMOUS) -> Ticket:
     """PUT /tickets/{id}: every editable field takes the given value, or null when left out."""
-    journal = Changeset(actor)
-    ticket = _apply(session, locked(session, ticket_id, expected_version), data.fields(), journal)
-    journal.save(session)
-    session.commit()
-    return ticket
+    return _change(session, ticket_id, data.fields(), expected_version, actor)
 
 
 def delete_ticket(session: Session, ticket_id: int, expected_version: Optional[int], actor: str = ANONYMOUS) -> None:

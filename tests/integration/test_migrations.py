@@ -15,7 +15,7 @@ from sqlalchemy import Column, MetaData, Text, create_engine, inspect, text
 from iris import migrate
 from iris.migrate import MIGRATION_LOCK_KEY, alembic_config
 from iris.models import Base
-from tests.support import clean_env, run_sql_file, schema_dump, url_string
+from tests.support import TUTORIAL_ROWS_SQL, clean_env, run_sql_file, schema_dump, url_string
 
 ROOT = Path(__file__).resolve().parents[2]
 INITDB = ROOT / "postgres" / "initdb.sql"
@@ -168,20 +168,7 @@ def test_the_due_migration_keeps_all_of_100000_rows(databases):
     migrate.upgrade(url, "0004")
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(
-            """
-            INSERT INTO tickets (title, due)
-            SELECT 'ticket ' || n,
-                   CASE n % 5
-                       WHEN 0 THEN to_char(date '2024-01-01' + (n % 700), 'YYYY-MM-DD')
-                       WHEN 1 THEN to_char(date '2024-01-01' + (n % 700), 'DD/MM/YYYY')
-                       WHEN 2 THEN 'tomorrow'
-                       WHEN 3 THEN NULL
-                       ELSE 'see ticket ' || (n % 97)
-                   END
-            FROM generate_series(1, 100000) AS n
-            """
-        ))
+        conn.execute(text(TUTORIAL_ROWS_SQL), {"rows": 100_000})
     migrate.upgrade(url)
     with engine.connect() as conn:
         counts = conn.execute(text(
