@@ -40,7 +40,7 @@ class Settings:
     require_if_match: bool = True  # writes without If-Match (or a body `version`) answer 428
     idempotency_ttl_hours: int = 24
     count_budget_ms: int = 100  # X-Total-Count is skipped (and says so) when counting takes longer
-    count_max_estimate: int = 50_000  # ... or when the planner expects more matches than this
+    count_max_estimate: int = 20_000  # ... or when the planner expects more matches than this
     migration_lock_timeout: str = "10s"  # PostgreSQL interval; a migration queued longer behind a lock fails
 
     @property
@@ -154,7 +154,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         count_budget_ms=_int(env, "IRIS_COUNT_BUDGET_MS", 100, minimum=1),
         require_if_match=_bool(env, "IRIS_REQUIRE_IF_MATCH", True),
         idempotency_ttl_hours=_int(env, "IRIS_IDEMPOTENCY_TTL_HOURS", 24, minimum=24),
-        count_max_estimate=_int(env, "IRIS_COUNT_MAX_ESTIMATE", 50_000, minimum=0),
+        count_max_estimate=_int(env, "IRIS_COUNT_MAX_ESTIMATE", 20_000, minimum=0),
     )
 
 

@@ -54,6 +54,9 @@ class Ticket(Base):
         Index("ix_tickets_status_ticket_id", "status", "ticket_id"),
         Index("ix_tickets_assignee_sort", text("COALESCE(assignee, '')"), "ticket_id"),
         Index("ix_tickets_assignee_ticket_id", "assignee", "ticket_id"),
+        # For index-only exact totals of common filters (revision 0017).
+        Index("ix_tickets_assignee_status", "assignee", "status"),
+        Index("ix_tickets_due", "due", postgresql_where=text("due IS NOT NULL")),
     )
 
     ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
