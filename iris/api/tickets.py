@@ -22,7 +22,7 @@ from iris.schemas import (
     ticket_detail_json,
     ticket_json,
 )
-from iris.schemas.common import BulkFailure
+from iris.schemas.common import BulkFailure, ErrorBody
 from iris.schemas.history import HistoryEntry, history_json
 from iris.services import journal
 from iris.services import tickets as service
@@ -102,12 +102,20 @@ def bulk_patch(request, response):
     return [ticket_json(t) for t in service.bulk_edit(db(request), parse(BulkPatch, json_body(request)).items)]
 
 
-def ticket_history(request, response):
+def _history(request, response, path: str, deleted_too: bool):
     ticket_id, limit, after = TICKET_ID.from_path(request), LIMIT.from_query(request), AFTER.from_query(request)
-    page, more = journal.history_page(db(request), ticket_id, after=after, limit=limit)
+    page, more = journal.history_page(db(request), ticket_id, after=after, limit=limit, deleted_too=deleted_too)
     if more:
-        response.append_header("Link", next_link(f"/tickets/{ticket_id}/history", limit, page[-1].entry_id))
+        response.append_header("Link", next_link(path.format(ticket_id=ticket_id), limit, page[-1].entry_id))
     return [history_json(entry) for entry in page]
+
+
+def ticket_history(request, response):
+    return _history(request, response, "/tickets/{ticket_id}/history", deleted_too=False)
+
+
+def any_ticket_history(request, response):
+    return _history(request, response, "/history/{ticket_id}", deleted_too=True)
 
 
 CREATED = Answer(
@@ -120,6 +128,7 @@ CREATED = Answer(
 WRITTEN = Answer("The ticket as it is now", TicketOut, headers={"ETag": ETAG})
 DETAIL = Answer("The ticket, with its workflow status, its 20 most recent comments and their total", TicketDetail, headers={"ETag": ETAG})
 WRITE_HEADERS = (("If-Match", IF_MATCH),)
+HISTORY_PAGE = Answer("A page of history entries", list[HistoryEntry], headers={"Link": Header('<...>; rel="next" while more remain')})
 CREATE_HEADERS = (("Idempotency-Key", IDEMPOTENCY_KEY),)
 BULK_FAILED = Answer("An item failed (`failed` names the first one and why); nothing was changed", BulkFailure)
 
@@ -148,12 +157,15 @@ ROUTES = [
         guarded(_200=WRITTEN, _404=NOT_FOUND), path_params=(TICKET_ID,), body=TicketReplace, headers=WRITE_HEADERS,
     ),
     Route(
-        "DELETE", "/tickets/{ticket_id}", delete_ticket, "Delete a ticket (its history stays readable)", "tickets",
+        "DELETE", "/tickets/{ticket_id}", delete_ticket, "Delete a ticket (its history stays, at /history/{ticket_id})", "tickets",
         guarded(_204=Answer("The ticket was deleted"), _404=NOT_FOUND), path_params=(TICKET_ID,), headers=WRITE_HEADERS,
     ),
     Route(
         "GET", "/tickets/{ticket_id}/history", ticket_history, "A ticket's journal, oldest first, a page at a time", "tickets",
-        reads(_200=Answer("A page of history entries", list[HistoryEntry], headers={"Link": Header('<...>; rel="next" while more remain')}), _404=NOT_FOUND),
-        path_params=(TICKET_ID,), query=(LIMIT, AFTER),
+        reads(_200=HISTORY_PAGE, _404=NOT_FOUND), path_params=(TICKET_ID,), query=(LIMIT, AFTER),
+    ),
+    Route(
+        "GET", "/history/{ticket_id}", any_ticket_history, "Admin: the journal of any ticket, deleted ones included", "tickets",
+        reads(_200=HISTORY_PAGE, _404=Answer("No ticket with that id ever existed", ErrorBody)), path_params=(TICKET_ID,), query=(LIMIT, AFTER),
     ),
 ]

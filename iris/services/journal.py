@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from iris.errors import NotFound
 from iris.models import Ticket, TicketHistory
 from iris.repositories.history import HistoryRepository
+from iris.repositories.tickets import TicketRepository
 
 TRACKED = ("title", "assignee", "description", "due", "due_raw", "workflow", "status")
 ANONYMOUS = "anonymous"  # who acted, until iris has authentication
@@ -44,11 +45,16 @@ class Changeset:
         HistoryRepository(session).record(self.entries)
 
 
-def history_page(session: Session, ticket_id: int, *, after: Optional[int], limit: int) -> tuple[Sequence[TicketHistory], bool]:
-    """A page of a ticket's journal, oldest first; deleted tickets keep theirs."""
+def history_page(
+    session: Session, ticket_id: int, *, after: Optional[int], limit: int, deleted_too: bool = False
+) -> tuple[Sequence[TicketHistory], bool]:
+    """A page of a ticket's journal, oldest first. A deleted ticket's journal is kept, and read
+    with `deleted_too` (the admin path); otherwise the ticket must still exist."""
     repo = HistoryRepository(session)
+    if not deleted_too and not TicketRepository(session).exists(ticket_id):
+        raise NotFound("ticket", ticket_id)
     rows = repo.page(ticket_id, after=after, limit=limit + 1)
-    if not rows and after is None and not repo.exists(ticket_id):
+    if deleted_too and not rows and after is None and not repo.exists(ticket_id):
         raise NotFound("ticket", ticket_id)
     return rows[:limit], len(rows) > limit
 

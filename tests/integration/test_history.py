@@ -19,9 +19,11 @@ def test_every_kind_of_change_is_recorded_with_old_and_new_values(client):
     comment = client.post_json(f"/tickets/{tid}/comments", {"body": "note", "author": "bob"}).json
     client.patch_json(f"/comments/{comment['comment_id']}", {"body": "better note"})
     client.delete(f"/comments/{comment['comment_id']}")
+    entries_before_delete = history(client, tid)
     client.delete(f"/tickets/{tid}")
 
-    entries = history(client, tid)
+    entries = client.get(f"/history/{tid}").json
+    assert entries[:-1] == entries_before_delete
     actions = [(e["action"], e["field"]) for e in entries]
     assert actions == [
         ("created", None),
@@ -40,12 +42,14 @@ def test_every_kind_of_change_is_recorded_with_old_and_new_values(client):
     assert entries[4]["changeset"] == entries[5]["changeset"] != entries[1]["changeset"]
 
 
-def test_a_deleted_tickets_history_stays_readable_and_unknown_tickets_are_404(client):
+def test_a_deleted_tickets_history_stays_readable_on_the_admin_path(client):
     tid = create(client)["ticket_id"]
     client.delete(f"/tickets/{tid}")
     client.get(f"/tickets/{tid}", status=404)
-    assert [e["action"] for e in history(client, tid)] == ["created", "deleted"]
+    client.get(f"/tickets/{tid}/history", status=404)  # like the ticket, its sub-resources are gone
+    assert [e["action"] for e in client.get(f"/history/{tid}").json] == ["created", "deleted"]
     client.get("/tickets/9999/history", status=404)
+    client.get("/history/9999", status=404)
 
 
 def test_history_is_paged_like_the_lists(client):
