@@ -1,6 +1,6 @@
 from typing import Any, Optional
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from iris.models import Ticket
@@ -29,13 +29,6 @@ class TicketRepository:
 
     def exists(self, ticket_id: int) -> bool:
         return self.session.scalar(select(Ticket.ticket_id).where(Ticket.ticket_id == ticket_id)) is not None
-
-    def update(self, ticket_id: int, changes: dict[str, Any]) -> Optional[Ticket]:
-        row = self.session.scalars(
-            update(Ticket).where(Ticket.ticket_id == ticket_id).values(**changes).returning(Ticket),
-            execution_options={"synchronize_session": False},
-        ).one_or_none()
-        return row
 
     def delete(self, ticket_id: int) -> bool:
         result = self.session.execute(delete(Ticket).where(Ticket.ticket_id == ticket_id))
