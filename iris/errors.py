@@ -49,6 +49,12 @@ class VersionMismatch(IrisError):
         super().__init__(f"{resource} {key} has changed: its current version is {current}")
         self.resource, self.key, self.current = resource, key, current
 
+    @classmethod
+    def check(cls, resource: str, key: object, current: int, expected: Optional[int]) -> None:
+        """Raise unless the client expects the current version (None: it accepts any)."""
+        if expected is not None and expected != current:
+            raise cls(resource, key, current)
+
 
 class PreconditionRequired(IrisError):
     """A write without If-Match (or a `version`) while IRIS_REQUIRE_IF_MATCH is on."""

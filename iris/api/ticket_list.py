@@ -74,12 +74,12 @@ def list_tickets(request, response):
     if after_id is not None and (token is not None or order != "ticket_id"):
         raise RuleBroken({"after": "works only in ticket_id order and without cursor; use cursor"})
     after = [after_id] if after_id is not None else cursor.decode(token, order, [KEY_TYPES[k.name] for k in keys])
-    limit = LIMIT.from_query(request)
+    limit, with_history = LIMIT.from_query(request), INCLUDE.from_query(request) is not None
     settings = request.context.state.settings
     page = service.find_tickets(
         db(request), f, keys, after=after, limit=limit,
         count_budget_ms=settings.count_budget_ms, statement_timeout_ms=settings.statement_timeout_ms,
-        count_max_estimate=settings.count_max_estimate, with_history=INCLUDE.from_query(request) is not None,
+        count_max_estimate=settings.count_max_estimate, with_history=with_history,
     )
     if page.total is not None:
         response.set_header("X-Total-Count", str(page.total))
@@ -91,7 +91,7 @@ def list_tickets(request, response):
     if page.next_after is not None:
         links.insert(0, f'</tickets?{urlencode(pairs + [("cursor", cursor.encode(order, page.next_after))])}>; rel="next"')
     response.set_header("Link", ", ".join(links))
-    if INCLUDE.from_query(request) is None:
+    if not with_history:
         return [ticket_json(t) for t in page.tickets]
     journals = page.histories or {}
     return [{**ticket_json(t), "history": [history_json(e) for e in journals.get(t.ticket_id, [])]} for t in page.tickets]

@@ -24,8 +24,10 @@ class TicketRepository:
         """The ticket, row-locked until the transaction ends, so concurrent moves queue behind each other."""
         return self.session.scalars(select(Ticket).where(Ticket.ticket_id == ticket_id).with_for_update()).one_or_none()
 
-    def lock_many(self, ticket_ids: list[int]) -> None:
-        self.session.execute(select(Ticket.ticket_id).where(Ticket.ticket_id.in_(ticket_ids)).order_by(Ticket.ticket_id).with_for_update())
+    def lock_many(self, ticket_ids: list[int]) -> dict[int, Ticket]:
+        """The tickets that exist among `ticket_ids`, row-locked in id order."""
+        rows = self.session.scalars(select(Ticket).where(Ticket.ticket_id.in_(ticket_ids)).order_by(Ticket.ticket_id).with_for_update())
+        return {ticket.ticket_id: ticket for ticket in rows}
 
     def exists(self, ticket_id: int) -> bool:
         return self.session.scalar(select(Ticket.ticket_id).where(Ticket.ticket_id == ticket_id)) is not None

@@ -42,8 +42,7 @@ def _locked(session: Session, comment_id: int, expected_version: Optional[int]) 
     comment = CommentRepository(session).get_for_update(comment_id)
     if comment is None:
         raise NotFound("comment", comment_id)
-    if expected_version is not None and expected_version != comment.version:
-        raise VersionMismatch("comment", comment_id, comment.version)
+    VersionMismatch.check("comment", comment_id, comment.version, expected_version)
     return comment
 
 

@@ -85,8 +85,7 @@ def locked(session: Session, ticket_id: int, expected_version: Optional[int]) ->
     ticket = TicketRepository(session).get_for_update(ticket_id)
     if ticket is None:
         raise NotFound("ticket", ticket_id)
-    if expected_version is not None and expected_version != ticket.version:
-        raise VersionMismatch("ticket", ticket_id, ticket.version)
+    VersionMismatch.check("ticket", ticket_id, ticket.version, expected_version)
     return ticket
 
 
@@ -132,15 +131,16 @@ def bulk_edit(session: Session, items: Sequence[Any], actor: str = ANONYMOUS) ->
     """Apply every item, or none: the first failing item is named, and nothing is written."""
     if not 1 <= len(items) <= BULK_MAX:
         raise InvalidInput({"body": f"send 1 to {BULK_MAX} items"})
-    repo = TicketRepository(session)
-    repo.lock_many(sorted({item.ticket_id for item in items}))  # one lock order for every writer: no deadlocks
+    # One query locks them all, in one order for every writer: no deadlocks.
+    tickets = TicketRepository(session).lock_many(sorted({item.ticket_id for item in items}))
     journal = Changeset(actor)
     done = []
     for index, item in enumerate(items):
+        ticket = tickets.get(item.ticket_id)
+        if ticket is None:
+            raise BulkItemFailed(index, item.ticket_id, "not found", 404, f"ticket {item.ticket_id} does not exist")
         try:
-            ticket = locked(session, item.ticket_id, item.version)
-        except NotFound:
-            raise BulkItemFailed(index, item.ticket_id, "not found", 404, f"ticket {item.ticket_id} does not exist") from None
+            VersionMismatch.check("ticket", item.ticket_id, ticket.version, item.version)
         except VersionMismatch as exc:
             raise BulkItemFailed(index, item.ticket_id, "version mismatch", 412, str(exc)) from None
         done.append(_apply(session, ticket, item.changes.changes(), journal))

@@ -86,8 +86,8 @@ def put_workflow(
     existing = repo.get(name)
     if existing is not None and expected_version is None and require:
         raise PreconditionRequired("workflow")
-    if existing is not None and expected_version is not None and expected_version != existing.version:
-        raise VersionMismatch("workflow", name, existing.version)
+    if existing is not None:
+        VersionMismatch.check("workflow", name, existing.version, expected_version)
     if existing is not None:
         removed = [s for s in existing.statuses if s not in set(data.statuses)]
         in_use = repo.tickets_in(name, removed) if removed else {}
