@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from iris import migrate  # noqa: E402
 from iris.api import cursor  # noqa: E402
-from iris.repositories.ticket_list import SortKey, TicketFilter, page_query  # noqa: E402
+from iris.repositories.ticket_list import SortKey, TicketFilter, listing_query  # noqa: E402
 from iris.seed import WORDS, seed  # noqa: E402
 from iris.timeparse import parse_iso8601  # noqa: E402
 from tests.support import free_port, stop, wait_until_serving  # noqa: E402
@@ -66,7 +66,7 @@ def measure(base: str, make_path) -> tuple[float, float]:
 
 
 def explain(engine, f, keys, after=None) -> str:
-    query = page_query(f, keys, after, 51)
+    query = listing_query(f, keys, after, 51)
     compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {compiled}", compiled.params).all()

@@ -107,7 +107,8 @@ ROUTE = Route(
             "X-Total-Count": Header("how many tickets match, exactly", {"type": "integer", "minimum": 0}),
             "X-Total-Count-Skipped": Header(
                 "present instead of X-Total-Count when counting would exceed the time budget "
-                "(IRIS_COUNT_BUDGET_MS, or over IRIS_COUNT_MAX_ESTIMATE expected matches)"
+                "(IRIS_COUNT_BUDGET_MS, or over IRIS_COUNT_MAX_ESTIMATE expected matches); "
+                "never for a search in relevance order, which is always counted"
             ),
         },
     ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), or `after` is combined with it or with another sort", RULE_BROKEN.model)),

@@ -89,10 +89,6 @@ def where_clauses(f: TicketFilter) -> list[ColumnElement]:
     return clauses
 
 
-def _order(keys: Sequence[SortKey], rank) -> list[tuple[ColumnElement, bool]]:
-    return [(rank if k.name == RANK else SORT_KEYS[k.name], k.descending) for k in keys]
-
-
 def _after(order: list[tuple[ColumnElement, bool]], values: Sequence[Any]) -> ColumnElement:
     """Rows strictly after `values` in `order`: a row comparison when all directions agree (one index seek)."""
     if len({desc for _, desc in order}) == 1:
@@ -117,21 +113,60 @@ def cursor_values(ticket: Ticket, rank: Optional[float], keys: Sequence[SortKey]
     return [rank if k.name == RANK else getattr(ticket, k.name) for k in keys]
 
 
-def page_query(f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int):
-    """Up to `limit` tickets (and their search rank) in `keys` order, after the row whose sort values are `after`."""
+def is_ranked(keys: Sequence[SortKey]) -> bool:
+    return bool(keys) and keys[0].name == RANK
+
+
+def _rank(q: str) -> ColumnElement:
+    # ts_rank weighs title (A) over description (B) over comments (C) and, for several words, their
+    # proximity; ts_rank_cd orders much the same but cost five times as much per match (docs/performance.md).
     # float8, so the value a cursor carries compares equal to the one recomputed on the next page.
-    rank = func.ts_rank_cd(Ticket.search, search_query(f.q)).cast(Double) if f.q is not None else None
-    order = _order(keys, rank)
-    query = select(Ticket, rank if rank is not None else literal_column("NULL")).where(*where_clauses(f))
+    return func.ts_rank(Ticket.search, search_query(q)).cast(Double)
+
+
+def page_query(f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int):
+    """Up to `limit` tickets in `keys` order (fields only, no rank), after the row whose sort values are `after`."""
+    order = [(SORT_KEYS[k.name], k.descending) for k in keys]
+    query = select(Ticket, literal_column("NULL")).where(*where_clauses(f))
     if after is not None:
         query = query.where(_after(order, [_sentinel(k.name, v) for k, v in zip(keys, after)]))
     return query.order_by(*(e.desc() if desc else e.asc() for e, desc in order)).limit(limit)
 
 
+def ranked_query(f: TicketFilter, after: Optional[Sequence[Any]], limit: int):
+    """The most relevant `limit` matches of `f.q` after `after` (rank, ticket_id), and the exact number of matches.
+
+    Relevance order has to rank every match before the best ones are known, so counting them in the
+    same statement is nearly free: no second index scan, and the total is never skipped. Rows are
+    (ticket, rank, total); with no ticket on the page there is one row, (None, None, total).
+    """
+    matches = select(Ticket.ticket_id, _rank(f.q).label("rank")).where(*where_clauses(f)).cte("matches").prefix_with("MATERIALIZED")
+    page = select(matches.c.ticket_id, matches.c.rank)
+    if after is not None:
+        page = page.where(_after([(matches.c.rank, True), (matches.c.ticket_id, False)], after))
+    page = page.order_by(matches.c.rank.desc(), matches.c.ticket_id).limit(limit).subquery("page")
+    total = select(func.count().label("total")).select_from(matches).subquery("total")
+    return (
+        select(Ticket, page.c.rank, total.c.total)
+        .select_from(total)
+        .outerjoin(page, true())
+        .outerjoin(Ticket, Ticket.ticket_id == page.c.ticket_id)
+        .order_by(page.c.rank.desc(), page.c.ticket_id)
+    )
+
+
+def listing_query(f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int):
+    return ranked_query(f, after, limit) if is_ranked(keys) else page_query(f, keys, after, limit)
+
+
 def fetch_page(
     session: Session, f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int
-) -> list[tuple[Ticket, Optional[float]]]:
-    return [(row[0], row[1]) for row in session.execute(page_query(f, keys, after, limit)).all()]
+) -> tuple[list[tuple[Ticket, Optional[float]]], Optional[int]]:
+    """The page as (ticket, rank) pairs, and the exact total when it came with the page (relevance order) or None."""
+    rows = session.execute(listing_query(f, keys, after, limit)).all()
+    if is_ranked(keys):
+        return [(row[0], row[1]) for row in rows if row[0] is not None], rows[0][2]
+    return [(row[0], None) for row in rows], None
 
 
 def estimated_matches(session: Session, f: TicketFilter) -> int:

@@ -70,11 +70,12 @@ def find_tickets(
     with_history: bool = False,
 ) -> TicketPage:
     """One keyset page of the tickets that match `f`, in `sort` order, and the exact total if it is cheap enough."""
-    rows = fetch_page(session, f, sort, after, limit + 1)
+    rows, total = fetch_page(session, f, sort, after, limit + 1)
     page = rows[:limit]
     more = len(rows) > limit
     next_after = cursor_values(page[-1][0], page[-1][1], sort) if more else None
-    total = count_within(session, f, count_budget_ms, statement_timeout_ms, count_max_estimate)
+    if total is None:
+        total = count_within(session, f, count_budget_ms, statement_timeout_ms, count_max_estimate)
     tickets = [ticket for ticket, _ in page]
     journals = histories(session, [t.ticket_id for t in tickets]) if with_history else None
     return TicketPage(tickets, next_after, total, journals)

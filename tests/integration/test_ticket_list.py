@@ -222,6 +222,9 @@ def test_search_ranks_by_relevance_unless_sorted(client, tracker):
     in_description = create(client, title="a chore", description="feed the zebra")["ticket_id"]
     in_title = create(client, title="Zebra crossing", description="paint it")["ticket_id"]
     assert ids(client.get("/tickets?q=zebra")) == [in_title, in_description], "a title match outranks a description match"
+    far = create(client, title="a chore", description="the giraffe came first and much later, after lunch, the okapi")["ticket_id"]
+    near = create(client, title="a chore", description="giraffe okapi sightings")["ticket_id"]
+    assert ids(client.get("/tickets?q=okapi giraffe")) == [near, far], "words close together outrank words far apart"
     ranked = ids(client.get("/tickets?q=deploy"))
     assert set(ranked) == {t[0], t[2], t[6]}
     assert ids(client.get("/tickets?q=deploy&sort=ticket_id")) == sorted(ranked)
@@ -267,3 +270,39 @@ def test_total_count_is_not_even_tried_when_the_planner_expects_too_many(setting
         capped.engine.dispose()
     assert "X-Total-Count" not in response.headers and "X-Total-Count-Skipped" in response.headers
     assert len(response.json) == 3
+
+
+def test_a_search_in_relevance_order_counts_every_match_on_every_page(client, tracker):
+    first = client.get("/tickets?q=deploy&limit=1")
+    second = client.get(link(first.headers, "next"))
+    third = client.get(link(second.headers, "next"))
+    assert len({*ids(first), *ids(second), *ids(third)}) == 3 and link(third.headers, "next") is None
+    assert [r.headers["X-Total-Count"] for r in (first, second, third)] == ["3", "3", "3"]
+    assert client.get("/tickets?q=nosuchword").headers["X-Total-Count"] == "0"
+
+
+def test_a_search_page_emptied_by_a_delete_still_counts_the_matches(client, tracker):
+    first = client.get("/tickets?q=deploy&limit=2")
+    rest = link(first.headers, "next")
+    client.delete(f"/tickets/{ids(client.get(rest))[0]}")
+    emptied = client.get(rest)
+    assert emptied.json == [] and emptied.headers["X-Total-Count"] == "2"
+
+
+def test_a_relevance_ordered_search_is_counted_even_when_counting_is_capped(settings, clean_db, tracker):
+    """Ranking already visits every match, so its total comes with the page; other orders keep the cap."""
+    from dataclasses import replace
+
+    import webtest
+
+    from iris.api.app import create_app
+
+    capped = create_app(replace(settings, count_max_estimate=0))
+    try:
+        client = webtest.TestApp(capped)
+        ranked, by_due = client.get("/tickets?q=deploy"), client.get("/tickets?q=deploy&sort=due")
+    finally:
+        capped.engine.dispose()
+    assert ranked.headers["X-Total-Count"] == "3" and "X-Total-Count-Skipped" not in ranked.headers
+    assert "X-Total-Count" not in by_due.headers and "X-Total-Count-Skipped" in by_due.headers
+    assert sorted(ids(ranked)) == sorted(ids(by_due))
