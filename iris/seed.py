@@ -5,27 +5,26 @@ import io
 import random
 import sys
 from datetime import datetime, timedelta, timezone
+from itertools import accumulate
 from typing import Optional
 
 from sqlalchemy.engine import Engine
 
-WORDS = """
-account alert api archive audit backup badge banner billing board branch browser bucket budget build
-cache calendar campaign card cart certificate channel chart checkout client cluster column comment config
-connection console container contract cookie coupon cron customer dashboard database deadline debug
-dependency deploy deployment design device dialog disk dns docker document domain download draft driver
-email endpoint engine error event export feature feed field file filter firewall flag font footer form
-gateway graph grid header health helm hook host icon image import incident index install integration
-invoice job kernel key label latency layout ledger license link linter load locale lock log login logout
-mail manifest map memory menu merge message metric migration mobile model module monitor network
-notification onboarding order package page parser partner password patch payment permission pipeline
-plan plugin policy pool portal price printer profile proxy query queue quota rate release report
-repository request review role rollback router runner sandbox scanner schedule schema script search
-secret server service session setting shipment signup sitemap snapshot socket sprint storage stream
-subscription survey table tag task template tenant test theme thread ticket timeout token tooltip
-tracker traffic translation trigger upload user vendor version video volume wallet warehouse webhook
-widget wiki window worker workflow
-""".split()
+from iris.seed_words import CONTENT, VOCABULARY
+
+# Word frequencies follow Zipf-Mandelbrot, p(rank) ~ 1/(rank + 2.7), the classic fit for English
+# text: a few words are everywhere (mostly stop words, which search ignores) and most are rare.
+# Uniform draws from a short list would instead put every word in about a fifth of all tickets.
+ZIPF_SHIFT = 2.7
+
+
+def _zipf(words: list[str]) -> list[float]:
+    return list(accumulate(1 / (rank + ZIPF_SHIFT) for rank in range(1, len(words) + 1)))
+
+
+TEXT_WEIGHTS = _zipf(VOCABULARY)  # cumulative, for random.choices
+NOUN_WEIGHTS = _zipf(CONTENT)
+
 VERBS = "Fix Add Remove Update Improve Investigate Refactor Document Migrate Upgrade Speed up Clean up Review Test Monitor".split()
 ADJECTIVES = "flaky slow broken missing duplicate stale legacy new failing intermittent empty wrong large expired".split()
 PEOPLE = """ann bob cy dee eli fay gus hal ivy jon kim lee mo nat oli pam quin ray sam tia uma vic wes xia
@@ -39,11 +38,12 @@ def _title(rng: random.Random) -> str:
     verb = rng.choice(VERBS)
     if verb in ("Speed", "Clean"):
         verb += " up"
-    return f"{verb} {rng.choice(ADJECTIVES)} {rng.choice(WORDS)} {rng.choice(WORDS)}"
+    return f"{verb} {rng.choice(ADJECTIVES)} {' '.join(rng.choices(CONTENT, cum_weights=NOUN_WEIGHTS, k=2))}"
 
 
 def _sentence(rng: random.Random, low: int, high: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
+    words = rng.choices(VOCABULARY, cum_weights=TEXT_WEIGHTS, k=rng.randint(low, high))
+    return " ".join(words).capitalize() + "."
 
 
 def ticket_rows(rng: random.Random, first_id: int, count: int, total: int):
@@ -54,7 +54,7 @@ def ticket_rows(rng: random.Random, first_id: int, count: int, total: int):
         created = EPOCH - timedelta(days=730) + timedelta(seconds=int(730 * 86400 * (ticket_id - first_id) / max(total, 1)))
         due = EPOCH + timedelta(days=rng.randint(-365, 365), hours=rng.randint(0, 23)) if rng.random() < 0.7 else None
         assignee = rng.choice(PEOPLE) if rng.random() < 0.85 else None
-        yield (ticket_id, _title(rng), assignee, _sentence(rng, 8, 30), created.isoformat(), due.isoformat() if due else None,
+        yield (ticket_id, _title(rng), assignee, _sentence(rng, 12, 45), created.isoformat(), due.isoformat() if due else None,
                created.isoformat(), "default", rng.choices(statuses, weights)[0])
 
 
@@ -117,7 +117,7 @@ def _seed_comments(cursor, rng: random.Random, first: int, tickets: int, per_tic
         rows = []
         for ticket_id in range(first + start, first + start + count):
             for _ in range(rng.randint(0, 2 * per_ticket)):
-                rows.append((ticket_id, rng.choice(PEOPLE), _sentence(rng, 4, 20), (EPOCH - timedelta(days=rng.randint(0, 700))).isoformat()))
+                rows.append((ticket_id, rng.choice(PEOPLE), _sentence(rng, 6, 30), (EPOCH - timedelta(days=rng.randint(0, 700))).isoformat()))
         _copy(cursor, "comments", "ticket_id, author, body, created", rows)
         bar.advance(count)
     cursor.execute(

@@ -91,3 +91,26 @@ def test_tickets_commands_give_the_same_results_and_errors_as_http(client, db_ur
     assert missing.returncode == 1 and missing.stderr.strip() == 'error 404: {"errors": {"ticket": "ticket 999 does not exist"}}'
     blank = iris("tickets", "create", "--title", "  ", env_extra=env)
     assert blank.returncode == 1 and '"title": "must not be empty"' in blank.stderr
+
+
+def test_seed_adds_searchable_tickets_and_comments_deterministically(empty_db):
+    env = {"DATABASE_URL": url_string(empty_db), "IRIS_ENV": "test"}
+    iris("db", "upgrade", env_extra=env, check=True)
+    first = iris("seed", "--tickets", "300", "--comments-per-ticket", "2", "--seed", "9", env_extra=env)
+    assert first.returncode == 0 and "added tickets 1 to 300" in first.stderr and "300/300" in first.stderr
+    engine = create_engine(empty_db)
+    snapshot = "SELECT md5(string_agg(concat_ws('|', title, assignee, description, due, status), ',' ORDER BY ticket_id)) FROM tickets"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*), count(*) FILTER (WHERE search IS NULL) FROM tickets")).one() == (300, 0)
+        assert conn.execute(text("SELECT count(DISTINCT ticket_id) FROM comments")).scalar() > 200
+        body, ticket_id = conn.execute(text("SELECT body, ticket_id FROM comments ORDER BY comment_id LIMIT 1")).one()
+        word = max(body.rstrip(".").lower().split(), key=len)
+        found = conn.execute(text("SELECT ticket_id FROM tickets WHERE search @@ plainto_tsquery('english', :w)"), {"w": word}).scalars().all()
+        assert ticket_id in found, "comment text is searchable"
+        before = conn.execute(text(snapshot)).scalar()
+    assert iris("db", "reset", "--yes", env_extra=env).returncode == 0
+    assert iris("seed", "--tickets", "300", "--comments-per-ticket", "2", "--seed", "9", env_extra=env).returncode == 0
+    with engine.connect() as conn:
+        assert conn.execute(text(snapshot)).scalar() == before, "the same seed gives the same tickets"
+    assert iris("seed", "--tickets", "0", env_extra=env).returncode == 2
+    engine.dispose()
