@@ -8,12 +8,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -178,3 +180,16 @@ class IdempotencyKey(Base):
     body: Mapped[Any] = mapped_column(JSON)  # json, not jsonb: a replay keeps the first answer's key order
     location: Mapped[Optional[str]] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+
+# How many tickets are in each (workflow, status): a few rows whose sum is the exact number of
+# tickets. Only the triggers of revision 0018 write it, and a status may appear in several rows
+# (each writer folds what it can without waiting), so read it with sum(). It has no primary key
+# because no row is ever addressed on its own.
+ticket_counts = Table(
+    "ticket_counts",
+    Base.metadata,
+    Column("workflow", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("tickets", BigInteger, nullable=False),
+)

@@ -108,7 +108,8 @@ ROUTE = Route(
             "X-Total-Count-Skipped": Header(
                 "present instead of X-Total-Count when counting would exceed the time budget "
                 "(IRIS_COUNT_BUDGET_MS, or over IRIS_COUNT_MAX_ESTIMATE expected matches); "
-                "never for a search in relevance order, which is always counted"
+                "never for a search in relevance order, nor for a list filtered by nothing but `status` and "
+                "`open` (those totals are kept up to date by the database), which are always counted"
             ),
         },
     ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), or `after` is combined with it or with another sort", RULE_BROKEN.model)),

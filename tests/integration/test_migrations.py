@@ -163,6 +163,23 @@ def test_alembic_check_fails_when_a_model_changes_without_a_migration(db_url):
     command.check(alembic_config(db_url))  # the real models still match
 
 
+def test_the_counts_migration_counts_the_tickets_already_there(databases):
+    url = initdb_database(databases)
+    migrate.upgrade(url, "0017")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE tickets SET status = 'Closed' WHERE title LIKE 'slashes%'"))
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT status, sum(tickets) FROM ticket_counts GROUP BY status ORDER BY status")).all()
+    assert [tuple(r) for r in kept] == [("Closed", 2), ("Open", len(TUTORIAL_ROWS) - 1)]
+    migrate.downgrade(url, "0017")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('ticket_counts')")).scalar() is None
+        conn.execute(text("INSERT INTO tickets (title) VALUES ('no trigger left behind')"))
+    engine.dispose()
+
+
 def test_the_due_migration_keeps_all_of_100000_rows(databases):
     url = databases.create("iris_scale")
     migrate.upgrade(url, "0004")
