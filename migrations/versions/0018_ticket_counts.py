@@ -48,25 +48,22 @@ END
 $$
 """
 
-INSERTED = """
-CREATE FUNCTION ticket_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+
+def _counted(name: str, rows: str, sign: str) -> str:
+    """A trigger function adding each (workflow, status)'s number of `rows`, with `sign`."""
+    return f"""
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM ticket_counts_add(array_agg(workflow), array_agg(status), array_agg(n))
-    FROM (SELECT workflow, status, count(*) AS n FROM new_rows GROUP BY workflow, status) AS change;
+    FROM (SELECT workflow, status, {sign}count(*) AS n FROM {rows} GROUP BY workflow, status) AS change;
     RETURN NULL;
 END
 $$
 """
 
-DELETED = """
-CREATE FUNCTION ticket_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM ticket_counts_add(array_agg(workflow), array_agg(status), array_agg(n))
-    FROM (SELECT workflow, status, -count(*) AS n FROM old_rows GROUP BY workflow, status) AS change;
-    RETURN NULL;
-END
-$$
-"""
+
+INSERTED = _counted("ticket_counts_inserted", "new_rows", "")
+DELETED = _counted("ticket_counts_deleted", "old_rows", "-")
 
 UPDATED = """
 CREATE FUNCTION ticket_counts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
