@@ -94,10 +94,6 @@ violet indigo crimson scarlet amber ivory ebony azure teal magenta maroon olive 
 """.split()
 
 
-def _unique(words: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [w for w in words if not (w in seen or seen.add(w))]
-
-
-CONTENT = _unique(CONTENT_WORDS)
-VOCABULARY = _unique(FUNCTION_WORDS + CONTENT)
+# dict.fromkeys drops repeats and keeps first places, i.e. each word's highest rank.
+CONTENT = list(dict.fromkeys(CONTENT_WORDS))
+VOCABULARY = list(dict.fromkeys(FUNCTION_WORDS + CONTENT))

@@ -182,7 +182,8 @@ def counted_total(session: Session, f: TicketFilter) -> Optional[int]:
 
     A sum over a few rows, so these lists (the busiest ones) are counted whatever their size.
     """
-    if any(getattr(f, other.name) not in (None, (), []) for other in fields(f) if other.name not in ("statuses", "open")):
+    others = [getattr(f, field.name) for field in fields(f) if field.name not in ("statuses", "open")]
+    if any(value is not None and value != () and value != [] for value in others):
         return None
     query = select(func.coalesce(func.sum(ticket_counts.c.tickets), 0))
     if f.statuses:
