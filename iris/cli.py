@@ -45,6 +45,44 @@ def _db(args, settings) -> int:
             print(f"iris db reset drops every table in {safe_url(url)}; add --yes to confirm", file=sys.stderr)
             return 2
         migrate.reset(url, lock_timeout=settings.migration_lock_timeout)
+    elif args.action == "recount":
+        return _recount(url, settings, check_only=args.check)
+    return 0
+
+
+def _recount(url, settings, check_only: bool) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from iris.db import make_engine, make_session_factory
+    from iris.services import ticket_counts
+
+    engine = make_engine(url, statement_timeout_ms=0, pool_size=1)
+    try:
+        session = make_session_factory(engine)()
+        try:
+            drifts = ticket_counts.check(session) if check_only else ticket_counts.recount(session, settings.migration_lock_timeout)
+        finally:
+            session.close()
+    except OperationalError as error:
+        if "lock timeout" not in str(error):
+            raise
+        print(
+            f"iris db recount: gave up after waiting {settings.migration_lock_timeout} (IRIS_MIGRATION_LOCK_TIMEOUT) "
+            "for open ticket writes to finish; nothing changed, try again",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        engine.dispose()
+    if not drifts:
+        print("iris db recount: every kept total is exact", file=sys.stderr)
+        return 0
+    for d in drifts:
+        print(f"  {d.workflow} / {d.status}: kept {d.kept}, actually {d.actual}", file=sys.stderr)
+    if check_only:
+        print(f"iris db recount --check: {len(drifts)} kept total(s) wrong; `iris db recount` rebuilds them", file=sys.stderr)
+        return 1
+    print(f"iris db recount: rebuilt the kept totals (wrong before: {len(drifts)})", file=sys.stderr)
     return 0
 
 
@@ -90,10 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--migrate", action="store_true", help="upgrade the database to head before serving")
     serve.set_defaults(handler=_serve)
 
-    db = commands.add_parser("db", help="migrate the database (upgrade, downgrade, current, reset)", description="Run Alembic migrations on the configured database.")
-    db.add_argument("action", choices=["upgrade", "downgrade", "current", "reset"], help="upgrade: to head or REVISION; downgrade: to REVISION; current: show the revision; reset: drop everything and migrate to head")
+    db = commands.add_parser(
+        "db", help="migrate the database (upgrade, downgrade, current, reset, recount)",
+        description="Run Alembic migrations on the configured database, or check the totals it keeps.",
+    )
+    db.add_argument(
+        "action", choices=["upgrade", "downgrade", "current", "reset", "recount"],
+        help="upgrade: to head or REVISION; downgrade: to REVISION; current: show the revision; reset: drop everything and "
+        "migrate to head; recount: rebuild the per-status ticket totals if they are wrong (after a load with triggers disabled)",
+    )
     db.add_argument("revision", nargs="?", help="target revision for upgrade/downgrade (e.g. head, -1, base, 0003)")
     db.add_argument("--yes", action="store_true", help="confirm a destructive reset")
+    db.add_argument("--check", action="store_true", help="recount: only report wrong totals (exit status 1 if any)")
     db.set_defaults(handler=_db)
 
     add_tickets_commands(commands)

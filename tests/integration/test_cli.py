@@ -18,7 +18,7 @@ def test_help_describes_every_command():
     for command in ("serve", "db"):
         assert command in out
     db_help = iris("db", "--help").stdout
-    for action in ("upgrade", "downgrade", "current", "reset"):
+    for action in ("upgrade", "downgrade", "current", "reset", "recount"):
         assert action in db_help
 
 

@@ -6,10 +6,15 @@ from dataclasses import replace
 import pytest
 import webtest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from iris.api.app import create_app
 from iris.seed import seed
+from iris.services import ticket_counts
+from tests.integration.test_cli import iris
 from tests.integration.test_tickets_api import create
+from tests.support import url_string
 
 KEPT = "SELECT workflow, status, sum(tickets) FROM ticket_counts GROUP BY 1, 2 HAVING sum(tickets) <> 0 ORDER BY 1, 2"
 ACTUAL = "SELECT workflow, status, count(*) FROM tickets GROUP BY 1, 2 ORDER BY 1, 2"
@@ -131,4 +136,57 @@ def test_concurrent_writers_at_every_isolation_level_lose_no_count(client, db_ur
     with app.engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM ticket_counts")).scalar()
     assert rows == 2, f"folded into one row each for Open and In Progress, not {rows}"
+    assert_counts_exact(app.engine)
+
+
+def load_without_triggers(engine, titles):
+    """Much what `pg_restore --disable-triggers` does: rows the triggers never see."""
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE tickets DISABLE TRIGGER USER"))
+        for title in titles:
+            conn.execute(text("INSERT INTO tickets (title, status) VALUES (:t, 'Closed')"), {"t": title})
+        conn.execute(text("ALTER TABLE tickets ENABLE TRIGGER USER"))
+
+
+def test_db_recount_finds_and_rebuilds_totals_a_trigger_less_load_left_wrong(client, app, db_url):
+    create(client)
+    env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
+    right = iris("db", "recount", "--check", env_extra=env)
+    assert right.returncode == 0 and "exact" in right.stderr
+
+    load_without_triggers(app.engine, ["restored 1", "restored 2"])
+    assert kept_and_actual(app.engine)[0] == [("default", "Open", 1)], "the load bypassed the triggers"
+    checked = iris("db", "recount", "--check", env_extra=env)
+    assert checked.returncode == 1
+    assert "default / Closed: kept 0, actually 2" in checked.stderr
+    assert kept_and_actual(app.engine)[0] == [("default", "Open", 1)], "--check changes nothing"
+    assert client.get("/tickets").headers["X-Total-Count"] == "1", "what the wrong totals look like from outside"
+
+    fixed = iris("db", "recount", env_extra=env)
+    assert fixed.returncode == 0 and "wrong before: 1" in fixed.stderr
+    assert_counts_exact(app.engine)
+    assert client.get("/tickets").headers["X-Total-Count"] == "3"
+    assert iris("db", "recount", "--check", env_extra=env).returncode == 0
+
+
+def test_recount_waits_for_open_ticket_writers_but_no_longer_than_its_lock_timeout(client, app, db_url):
+    create(client)
+    load_without_triggers(app.engine, ["restored"])
+    with app.engine.connect() as open_writer:
+        # A title change leaves ticket_counts alone, so only the lock on tickets itself stands in the way.
+        open_writer.execute(text("UPDATE tickets SET title = 'renamed, not yet committed' WHERE title = 'restored'"))
+        session = Session(app.engine)
+        with pytest.raises(OperationalError, match="lock timeout"):
+            ticket_counts.recount(session, "200ms")
+        session.close()
+        env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test", "IRIS_MIGRATION_LOCK_TIMEOUT": "300ms"}
+        gave_up = iris("db", "recount", env_extra=env)
+        assert gave_up.returncode == 1 and "gave up after waiting 300ms" in gave_up.stderr
+        assert "Traceback" not in gave_up.stderr
+        open_writer.commit()
+    kept, actual = kept_and_actual(app.engine)
+    assert kept != actual, "nothing was rebuilt"
+    session = Session(app.engine)
+    assert [(d.status, d.kept, d.actual) for d in ticket_counts.recount(session, "1s")] == [("Closed", 0, 1)]
+    session.close()
     assert_counts_exact(app.engine)
