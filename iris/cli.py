@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_tickets_commands(commands)
 
-    seed = commands.add_parser("seed", help="generate realistic, deterministic tickets in bulk", description="Add generated tickets (and comments) with COPY, showing progress.")
+    seed = commands.add_parser("seed", help="generate realistic, deterministic tickets in bulk", description="Add generated tickets (and comments) with COPY, showing progress, in one transaction; other writes to tickets and comments wait until it commits.")
     seed.add_argument("--tickets", type=int, required=True, help="how many tickets to add")
     seed.add_argument("--comments-per-ticket", type=int, default=0, help="average comments per ticket (default 0)")
     seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)")

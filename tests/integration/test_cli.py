@@ -102,6 +102,8 @@ def test_seed_adds_searchable_tickets_and_comments_deterministically(empty_db):
     snapshot = "SELECT md5(string_agg(concat_ws('|', title, assignee, description, due, status), ',' ORDER BY ticket_id)) FROM tickets"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*), count(*) FILTER (WHERE search IS NULL) FROM tickets")).one() == (300, 0)
+        differs = "SELECT count(*) FROM tickets WHERE search IS DISTINCT FROM tickets_search_document(ticket_id, title, description)"
+        assert conn.execute(text(differs)).scalar() == 0, "seed writes the same search document as the triggers would"
         assert conn.execute(text("SELECT count(DISTINCT ticket_id) FROM comments")).scalar() > 200
         body, ticket_id = conn.execute(text("SELECT body, ticket_id FROM comments ORDER BY comment_id LIMIT 1")).one()
         word = max(body.rstrip(".").lower().split(), key=len)
@@ -113,4 +115,7 @@ def test_seed_adds_searchable_tickets_and_comments_deterministically(empty_db):
     with engine.connect() as conn:
         assert conn.execute(text(snapshot)).scalar() == before, "the same seed gives the same tickets"
     assert iris("seed", "--tickets", "0", env_extra=env).returncode == 2
+    with engine.connect() as conn:
+        enabled = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%search_refresh' AND tgenabled = 'O'"
+        assert conn.execute(text(enabled)).scalar() == 2, "the search triggers are back on after a seed"
     engine.dispose()
