@@ -51,6 +51,7 @@ def _db(args, settings) -> int:
 
 
 def _recount(url, settings, check_only: bool) -> int:
+    from psycopg2.errors import LockNotAvailable
     from sqlalchemy.exc import OperationalError
 
     from iris.db import make_engine, make_session_factory
@@ -64,7 +65,7 @@ def _recount(url, settings, check_only: bool) -> int:
         finally:
             session.close()
     except OperationalError as error:
-        if "lock timeout" not in str(error):
+        if not isinstance(error.orig, LockNotAvailable):
             raise
         print(
             f"iris db recount: gave up after waiting {settings.migration_lock_timeout} (IRIS_MIGRATION_LOCK_TIMEOUT) "
@@ -87,6 +88,8 @@ def _recount(url, settings, check_only: bool) -> int:
 
 
 def _seed(args, settings) -> int:
+    from psycopg2.errors import LockNotAvailable  # seed drives psycopg2 directly, for COPY
+
     from iris.db import make_engine
     from iris.seed import seed
 
@@ -95,7 +98,11 @@ def _seed(args, settings) -> int:
         return 2
     engine = make_engine(migrate.database_url(settings), statement_timeout_ms=0, pool_size=1)
     try:
-        first, last = seed(engine, args.tickets, args.comments_per_ticket, args.seed)
+        first, last = seed(engine, args.tickets, args.comments_per_ticket, args.seed, lock_timeout=settings.migration_lock_timeout)
+    except LockNotAvailable:
+        print(f"\niris seed: gave up after waiting {settings.migration_lock_timeout} (IRIS_MIGRATION_LOCK_TIMEOUT) for open "
+              "ticket or comment writes to finish; nothing added, try again", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     print(f"iris seed: added tickets {first} to {last}", file=sys.stderr)

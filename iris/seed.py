@@ -107,10 +107,14 @@ TRUNCATE seed_tickets, seed_comments;
 SEARCH_TRIGGERS = (("tickets", "tickets_search_refresh"), ("comments", "comments_search_refresh"))
 
 
-def seed(engine: Engine, tickets: int, comments_per_ticket: int = 0, seed_value: int = 1, progress: Optional[Progress] = None) -> tuple[int, int]:
+def seed(
+    engine: Engine, tickets: int, comments_per_ticket: int = 0, seed_value: int = 1, progress: Optional[Progress] = None,
+    lock_timeout: str = "0",
+) -> tuple[int, int]:
     """Add `tickets` tickets (and about `comments_per_ticket` comments each) in one transaction; returns their id range.
 
-    Writes to tickets and comments by others wait until it commits (it switches off their search triggers).
+    Writes to tickets and comments by others wait until it commits (it switches off their search
+    triggers); it waits at most `lock_timeout` (0: for ever) for theirs to finish before it starts.
     """
     rng = random.Random(seed_value)
     raw = engine.raw_connection()
@@ -121,8 +125,10 @@ def seed(engine: Engine, tickets: int, comments_per_ticket: int = 0, seed_value:
         first = cursor.fetchone()[0]
         cursor.execute("SELECT setval('tickets_ticket_id_seq', %s)", (first + tickets - 1,))
         cursor.execute(STAGE)
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
         for table, trigger in SEARCH_TRIGGERS:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        cursor.execute("SELECT set_config('lock_timeout', '0', true)")
         bar = progress or Progress(tickets, "tickets")
         for start in range(0, tickets, BATCH):
             count = min(BATCH, tickets - start)

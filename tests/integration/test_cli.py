@@ -119,3 +119,19 @@ def test_seed_adds_searchable_tickets_and_comments_deterministically(empty_db):
         enabled = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%search_refresh' AND tgenabled = 'O'"
         assert conn.execute(text(enabled)).scalar() == 2, "the search triggers are back on after a seed"
     engine.dispose()
+
+
+def test_seed_waits_for_open_writes_no_longer_than_the_lock_timeout(empty_db):
+    env = {"DATABASE_URL": url_string(empty_db), "IRIS_ENV": "test", "IRIS_MIGRATION_LOCK_TIMEOUT": "300ms"}
+    iris("db", "upgrade", env_extra=env, check=True)
+    engine = create_engine(empty_db)
+    with engine.connect() as open_writer:
+        open_writer.execute(text("INSERT INTO tickets (title) VALUES ('not yet committed')"))
+        gave_up = iris("seed", "--tickets", "10", env_extra=env)
+        open_writer.commit()
+    assert gave_up.returncode == 1 and "gave up after waiting 300ms" in gave_up.stderr
+    assert "Traceback" not in gave_up.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 1, "nothing added"
+    assert iris("seed", "--tickets", "10", env_extra=env).returncode == 0, "with the writer gone it goes ahead"
+    engine.dispose()
