@@ -3,6 +3,7 @@
 import argparse
 import logging
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Optional, Sequence
 
@@ -50,31 +51,42 @@ def _db(args, settings) -> int:
     return 0
 
 
+@contextmanager
+def _one_session(url, **engine_options):
+    """A session on its own one-connection engine, for commands that do one piece of work and exit."""
+    from iris.db import make_engine, make_session_factory
+
+    engine = make_engine(url, pool_size=1, **engine_options)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def _gave_up(command: str, settings, writes: str, outcome: str) -> int:
+    print(
+        f"iris {command}: gave up after waiting {settings.migration_lock_timeout} (IRIS_MIGRATION_LOCK_TIMEOUT) "
+        f"for open {writes} to finish; {outcome}, try again",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def _recount(url, settings, check_only: bool) -> int:
     from psycopg2.errors import LockNotAvailable
     from sqlalchemy.exc import OperationalError
 
-    from iris.db import make_engine, make_session_factory
     from iris.services import ticket_counts
 
-    engine = make_engine(url, statement_timeout_ms=0, pool_size=1)
     try:
-        session = make_session_factory(engine)()
-        try:
+        with _one_session(url, statement_timeout_ms=0) as session:
             drifts = ticket_counts.check(session) if check_only else ticket_counts.recount(session, settings.migration_lock_timeout)
-        finally:
-            session.close()
     except OperationalError as error:
         if not isinstance(error.orig, LockNotAvailable):
             raise
-        print(
-            f"iris db recount: gave up after waiting {settings.migration_lock_timeout} (IRIS_MIGRATION_LOCK_TIMEOUT) "
-            "for open ticket writes to finish; nothing changed, try again",
-            file=sys.stderr,
-        )
-        return 1
-    finally:
-        engine.dispose()
+        return _gave_up("db recount", settings, "ticket writes", "nothing changed")
     if not drifts:
         print("iris db recount: every kept total is exact", file=sys.stderr)
         return 0
@@ -100,9 +112,8 @@ def _seed(args, settings) -> int:
     try:
         first, last = seed(engine, args.tickets, args.comments_per_ticket, args.seed, lock_timeout=settings.migration_lock_timeout)
     except LockNotAvailable:
-        print(f"\niris seed: gave up after waiting {settings.migration_lock_timeout} (IRIS_MIGRATION_LOCK_TIMEOUT) for open "
-              "ticket or comment writes to finish; nothing added, try again", file=sys.stderr)
-        return 1
+        print(file=sys.stderr)  # off the progress bar's line
+        return _gave_up("seed", settings, "ticket or comment writes", "nothing added")
     finally:
         engine.dispose()
     print(f"iris seed: added tickets {first} to {last}", file=sys.stderr)
@@ -110,16 +121,10 @@ def _seed(args, settings) -> int:
 
 
 def _purge_keys(args, settings) -> int:
-    from iris.db import make_engine, make_session_factory
     from iris.services.idempotency import purge_expired
 
-    engine = make_engine(migrate.database_url(settings), pool_size=1)
-    try:
-        session = make_session_factory(engine)()
+    with _one_session(migrate.database_url(settings)) as session:
         removed = purge_expired(session, settings.idempotency_ttl_hours)
-        session.close()
-    finally:
-        engine.dispose()
     print(f"iris purge-keys: removed {removed} expired key(s)", file=sys.stderr)
     return 0
 
