@@ -3,7 +3,6 @@
 import argparse
 import logging
 import sys
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Optional, Sequence
 
@@ -51,20 +50,6 @@ def _db(args, settings) -> int:
     return 0
 
 
-@contextmanager
-def _one_session(url, **engine_options):
-    """A session on its own one-connection engine, for commands that do one piece of work and exit."""
-    from iris.db import make_engine, make_session_factory
-
-    engine = make_engine(url, pool_size=1, **engine_options)
-    session = make_session_factory(engine)()
-    try:
-        yield session
-    finally:
-        session.close()
-        engine.dispose()
-
-
 def _gave_up(command: str, settings, writes: str, outcome: str) -> int:
     print(
         f"iris {command}: gave up after waiting {settings.migration_lock_timeout} (IRIS_MIGRATION_LOCK_TIMEOUT) "
@@ -78,10 +63,11 @@ def _recount(url, settings, check_only: bool) -> int:
     from psycopg2.errors import LockNotAvailable
     from sqlalchemy.exc import OperationalError
 
+    from iris.db import one_session
     from iris.services import ticket_counts
 
     try:
-        with _one_session(url, statement_timeout_ms=0) as session:
+        with one_session(url, statement_timeout_ms=0) as session:
             drifts = ticket_counts.check(session) if check_only else ticket_counts.recount(session, settings.migration_lock_timeout)
     except OperationalError as error:
         if not isinstance(error.orig, LockNotAvailable):
@@ -121,9 +107,10 @@ def _seed(args, settings) -> int:
 
 
 def _purge_keys(args, settings) -> int:
+    from iris.db import one_session
     from iris.services.idempotency import purge_expired
 
-    with _one_session(migrate.database_url(settings)) as session:
+    with one_session(migrate.database_url(settings)) as session:
         removed = purge_expired(session, settings.idempotency_ttl_hours)
     print(f"iris purge-keys: removed {removed} expired key(s)", file=sys.stderr)
     return 0

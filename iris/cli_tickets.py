@@ -6,11 +6,10 @@ its status code, and exits 1.
 
 import json
 import sys
-from contextlib import contextmanager
 
 from iris import migrate
 from iris.api.errors import describe
-from iris.db import make_engine, make_session_factory
+from iris.db import one_session
 from iris.errors import IrisError, PreconditionRequired
 from iris.schemas import CommentCreate, TicketCreate, TransitionRequest, parse, ticket_detail_json
 from iris.services import comments, tickets, workflows
@@ -65,19 +64,9 @@ def _call(args, session, settings) -> dict:
     return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move, move.version))
 
 
-@contextmanager
-def _session(settings):
-    engine = make_engine(migrate.database_url(settings), connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms, pool_size=1)
-    session = make_session_factory(engine)()
-    try:
-        yield session
-    finally:
-        session.close()
-        engine.dispose()
-
-
 def run(args, settings) -> int:
-    with _session(settings) as session:
+    url = migrate.database_url(settings)
+    with one_session(url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms) as session:
         try:
             print(json.dumps(_call(args, session, settings), indent=2, ensure_ascii=False))
             return 0

@@ -1,5 +1,8 @@
 """Engine and sessions. Nothing here runs at import time; the app factory and the CLI call it."""
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,3 +30,15 @@ def make_engine(url: URL, *, connect_timeout_s: int = 5, statement_timeout_ms: i
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: services return objects that are serialised after their commit.
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+@contextmanager
+def one_session(url: URL, **engine_options) -> Iterator[Session]:
+    """A session on its own one-connection engine, for a command that does one piece of work and exits."""
+    engine = make_engine(url, pool_size=1, **engine_options)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()
