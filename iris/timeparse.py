@@ -37,6 +37,6 @@ def parse_iso8601(value: object) -> datetime:
 def iso_utc(value: Optional[datetime]) -> Optional[str]:
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat()
+    if value.tzinfo is not timezone.utc:  # psycopg2's values already are when the session's TimeZone is UTC
+        value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return value.isoformat()

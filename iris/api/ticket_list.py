@@ -9,7 +9,7 @@ from iris.api.middleware import db
 from iris.api.routes import Answer, BoolParam, Header, IntParam, Route, TextListParam, TextParam, TimeParam
 from iris.errors import RuleBroken
 from iris.repositories.ticket_list import RANK, SORT_KEYS, SortKey, TicketFilter
-from iris.schemas import TicketOut, ticket_json
+from iris.schemas import TicketOut, ticket_fields_json
 from iris.schemas.history import HistoryEntry, history_json
 from iris.services import tickets as service
 
@@ -92,9 +92,9 @@ def list_tickets(request, response):
         links.insert(0, f'</tickets?{urlencode(pairs + [("cursor", cursor.encode(order, page.next_after))])}>; rel="next"')
     response.set_header("Link", ", ".join(links))
     if not with_history:
-        return [ticket_json(t) for t in page.tickets]
+        return [ticket_fields_json(t) for t in page.tickets]
     journals = page.histories or {}
-    return [{**ticket_json(t), "history": [history_json(e) for e in journals.get(t.ticket_id, [])]} for t in page.tickets]
+    return [{**ticket_fields_json(t), "history": [history_json(e) for e in journals.get(t.ticket_id, [])]} for t in page.tickets]
 
 
 ROUTE = Route(

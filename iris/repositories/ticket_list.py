@@ -5,11 +5,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import ColumnElement, Double, and_, func, literal_column, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Double, Row, and_, func, literal_column, or_, select, true, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from iris.models import Ticket, WorkflowStatus, ticket_counts
+from iris.models import TICKET_FIELDS, Ticket, WorkflowStatus, ticket_counts
 
 NO_DUE = literal_column("'infinity'::timestamptz")
 # Sort keys as the indexes of revision 0013 hold them: no NULLs, so keyset comparisons stay simple.
@@ -23,6 +23,7 @@ SORT_KEYS: dict[str, ColumnElement] = {
     "assignee": func.coalesce(Ticket.assignee, ""),
 }
 RANK = "rank"  # the implicit sort of a search without `sort`: most relevant first
+LISTED = tuple(getattr(Ticket, name) for name in TICKET_FIELDS)  # a listed ticket: a plain row, never an ORM object
 _PREFIX = re.compile(r"(?<![\w-])(\w+)\*")
 
 
@@ -109,8 +110,8 @@ def _sentinel(name: str, value: Any) -> Any:
     return value
 
 
-def cursor_values(ticket: Ticket, rank: Optional[float], keys: Sequence[SortKey]) -> list[Any]:
-    return [rank if k.name == RANK else getattr(ticket, k.name) for k in keys]
+def cursor_values(row: Row, keys: Sequence[SortKey]) -> list[Any]:
+    return [getattr(row, k.name) for k in keys]
 
 
 def is_ranked(keys: Sequence[SortKey]) -> bool:
@@ -125,9 +126,9 @@ def _rank(q: str) -> ColumnElement:
 
 
 def page_query(f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int):
-    """Up to `limit` tickets in `keys` order (fields only, no rank), after the row whose sort values are `after`."""
+    """Up to `limit` tickets (the LISTED fields, and a NULL rank) in `keys` order, after the row whose sort values are `after`."""
     order = [(SORT_KEYS[k.name], k.descending) for k in keys]
-    query = select(Ticket, literal_column("NULL")).where(*where_clauses(f))
+    query = select(*LISTED, literal_column("NULL").label(RANK)).where(*where_clauses(f))
     if after is not None:
         query = query.where(_after(order, [_sentinel(k.name, v) for k, v in zip(keys, after)]))
     return query.order_by(*(e.desc() if desc else e.asc() for e, desc in order)).limit(limit)
@@ -147,7 +148,7 @@ def ranked_query(f: TicketFilter, after: Optional[Sequence[Any]], limit: int):
     page = page.order_by(matches.c.rank.desc(), matches.c.ticket_id).limit(limit).subquery("page")
     total = select(func.count().label("total")).select_from(matches).subquery("total")
     return (
-        select(Ticket, page.c.rank, total.c.total)
+        select(*LISTED, page.c.rank, total.c.total)
         .select_from(total)
         .outerjoin(page, true())
         .outerjoin(Ticket, Ticket.ticket_id == page.c.ticket_id)
@@ -161,12 +162,12 @@ def listing_query(f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequ
 
 def fetch_page(
     session: Session, f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int
-) -> tuple[list[tuple[Ticket, Optional[float]]], Optional[int]]:
-    """The page as (ticket, rank) pairs, and the exact total when it came with the page (relevance order) or None."""
+) -> tuple[list[Row], Optional[int]]:
+    """The page as rows of the LISTED fields and `rank`, and the exact total when it came with the page (relevance order) or None."""
     rows = session.execute(listing_query(f, keys, after, limit)).all()
     if is_ranked(keys):
-        return [(row[0], row[1]) for row in rows if row[0] is not None], rows[0][2]
-    return [(row[0], None) for row in rows], None
+        return [row for row in rows if row.ticket_id is not None], rows[0].total
+    return list(rows), None
 
 
 def estimated_matches(session: Session, f: TicketFilter) -> int:

@@ -11,6 +11,7 @@ from iris.schemas.tickets import (
     TicketPatch,
     TicketReplace,
     ticket_detail_json,
+    ticket_fields_json,
     ticket_json,
 )
 from iris.schemas.workflows import (
@@ -28,5 +29,5 @@ __all__ = [
     "BulkPatch", "TicketReplace",
     "CommentCreate", "CommentOut", "CommentPatch", "ErrorBody", "HealthOut", "Input", "TicketCreate", "TicketDetail",
     "TicketOut", "TicketPatch", "TransitionOption", "TransitionRefused", "TransitionRequest", "TransitionsOut",
-    "WorkflowDefinition", "WorkflowOut", "comment_json", "parse", "ticket_detail_json", "ticket_json", "workflow_json",
+    "WorkflowDefinition", "WorkflowOut", "comment_json", "parse", "ticket_detail_json", "ticket_fields_json", "ticket_json", "workflow_json",
 ]

@@ -1,8 +1,10 @@
 from datetime import datetime
-from typing import Any, Optional
+from operator import attrgetter
+from typing import Any, Iterable, Optional
 
 from pydantic import BaseModel, Field
 
+from iris.models import TICKET_FIELDS
 from iris.schemas.comments import CommentOut, comment_json
 from iris.schemas.fields import Input, IsoDateTime, text
 from iris.schemas.workflows import WorkflowName
@@ -100,18 +102,27 @@ class TicketDetail(TicketOut):
     comment_count: int = Field(ge=0)
 
 
+_shown = attrgetter(*TICKET_FIELDS)
+
+
 def ticket_json(ticket) -> dict[str, Any]:
+    return ticket_fields_json(_shown(ticket))
+
+
+def ticket_fields_json(values: Iterable[Any]) -> dict[str, Any]:
+    """A ticket from the values of TICKET_FIELDS in that order (a list's rows start with them; more may follow)."""
+    ticket_id, title, assignee, description, created, updated, due, due_raw, workflow, status, version, *_ = values
     return {
-        "ticket_id": ticket.ticket_id,
-        "title": ticket.title,
-        "assignee": ticket.assignee,
-        "description": ticket.description,
-        "created": iso_utc(ticket.created),
-        "updated": iso_utc(ticket.updated),
-        "due": iso_utc(ticket.due),
-        "due_raw": ticket.due_raw,
-        "workflow": {"name": ticket.workflow, "status": ticket.status},
-        "version": ticket.version,
+        "ticket_id": ticket_id,
+        "title": title,
+        "assignee": assignee,
+        "description": description,
+        "created": iso_utc(created),
+        "updated": iso_utc(updated),
+        "due": iso_utc(due),
+        "due_raw": due_raw,
+        "workflow": {"name": workflow, "status": status},
+        "version": version,
     }
 
 

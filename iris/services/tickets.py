@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch
@@ -51,7 +52,7 @@ def get_ticket_detail(session: Session, ticket_id: int) -> tuple[Ticket, list[Co
 
 @dataclass
 class TicketPage:
-    tickets: list[Ticket]
+    tickets: list[Row]  # TICKET_FIELDS first, as ticket_fields_json reads them
     next_after: Optional[list]  # the last ticket's sort values, when more tickets follow
     total: Optional[int]  # None when counting would have taken longer than the budget
     histories: Optional[dict[int, list]] = None  # with_history: each listed ticket's journal
@@ -73,12 +74,11 @@ def find_tickets(
     rows, total = fetch_page(session, f, sort, after, limit + 1)
     page = rows[:limit]
     more = len(rows) > limit
-    next_after = cursor_values(page[-1][0], page[-1][1], sort) if more else None
+    next_after = cursor_values(page[-1], sort) if more else None
     if total is None:
         total = count_within(session, f, count_budget_ms, statement_timeout_ms, count_max_estimate)
-    tickets = [ticket for ticket, _ in page]
-    journals = histories(session, [t.ticket_id for t in tickets]) if with_history else None
-    return TicketPage(tickets, next_after, total, journals)
+    journals = histories(session, [t.ticket_id for t in page]) if with_history else None
+    return TicketPage(page, next_after, total, journals)
 
 
 def locked(session: Session, ticket_id: int, expected_version: Optional[int]) -> Ticket:

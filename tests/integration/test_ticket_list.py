@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from tests.integration.test_tickets_api import create
+from tests.integration.test_tickets_api import create, summary
 from tests.support import link
 
 
@@ -306,3 +306,47 @@ def test_a_relevance_ordered_search_is_counted_even_when_counting_is_capped(sett
     assert ranked.headers["X-Total-Count"] == "3" and "X-Total-Count-Skipped" not in ranked.headers
     assert "X-Total-Count" not in by_due.headers and "X-Total-Count-Skipped" in by_due.headers
     assert sorted(ids(ranked)) == sorted(ids(by_due))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_a_listed_ticket_is_the_ticket_its_own_page_shows(settings, clean_db, zone):
+    """Lists read plain rows, not the ORM objects behind GET /tickets/{id}; both must answer the same
+    ticket, field for field, whatever order the list is in and whatever the database session's time zone."""
+    import webtest
+    from sqlalchemy import event
+
+    from iris.api.app import create_app
+
+    def set_zone(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cur:
+            cur.execute("SET TIME ZONE %s", (zone,))
+        dbapi_connection.commit()
+
+    app = create_app(settings)
+    event.listen(app.engine, "connect", set_zone)
+    try:
+        with app.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() == zone
+        client = webtest.TestApp(app)
+        create(client, title="ticket with everything", assignee="ann", description="all fields", due="2030-01-05T10:00:00.5+02:00")
+        bare = create(client, title="bare ticket")
+        commented = create(client, title="commented ticket", due="2026-07-01")
+        client.post_json(f"/tickets/{commented['ticket_id']}/comments", {"body": "a ticket comment"})
+        with app.engine.begin() as conn:  # a tutorial-era due text that was never a date
+            conn.execute(text("UPDATE tickets SET due_raw = 'next tuesday' WHERE ticket_id = :i"), {"i": bare["ticket_id"]})
+        shown = {t["ticket_id"]: summary(client.get(f"/tickets/{t['ticket_id']}").json) for t in client.get("/tickets").json}
+        assert len(shown) == 3 and shown[bare["ticket_id"]]["due_raw"] == "next tuesday"
+        assert [t["due"] for t in shown.values()] == ["2030-01-05T08:00:00.500000+00:00", None, "2026-07-01T00:00:00+00:00"]
+        assert all(t["created"].endswith("+00:00") and t["updated"].endswith("+00:00") for t in shown.values())
+        assert shown[commented["ticket_id"]]["version"] == 2
+        for url in ["/tickets", "/tickets?sort=-due", "/tickets?sort=title&limit=1", "/tickets?q=ticket", "/tickets?q=ticket&limit=1",
+                    "/tickets?include=history"]:
+            listed = []
+            while url:
+                response = client.get(url)
+                listed += response.json
+                url = link(response.headers, "next")
+            assert [{k: v for k, v in t.items() if k != "history"} for t in listed] == [shown[t["ticket_id"]] for t in listed], url
+            assert len(listed) == 3, url
+    finally:
+        app.engine.dispose()

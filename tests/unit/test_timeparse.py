@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -30,3 +30,9 @@ def test_everything_else_is_refused(text):
 def test_iso_utc_always_has_an_offset():
     assert iso_utc(datetime(2025, 1, 1, 12)) == "2025-01-01T12:00:00+00:00"
     assert iso_utc(None) is None
+
+
+def test_iso_utc_converts_other_offsets_to_utc():
+    plus_two = timezone(timedelta(hours=2))
+    assert iso_utc(datetime(2025, 1, 1, 12, 30, 0, 5, tzinfo=plus_two)) == "2025-01-01T10:30:00.000005+00:00"
+    assert iso_utc(datetime(2025, 1, 1, 12, tzinfo=timezone(timedelta(0)))) == "2025-01-01T12:00:00+00:00"
