@@ -1,9 +1,10 @@
 """Latency of GET /tickets at 10,000 and 1,000,000 tickets, over HTTP through gunicorn (`iris serve`).
 
 Run by hand: `make bench` (about 10 minutes; it seeds a million tickets). It writes
-docs/performance.md: p50/p99 per query and size, and the EXPLAIN (ANALYZE) plan of each query at
-the largest size. Uses the embedded PostgreSQL (or BENCH_DATABASE_URL's server) in a throwaway
-database; load goes to 127.0.0.1 only, a bounded number of requests per query.
+docs/performance-results.md: p50/p99 per query and size, and the EXPLAIN (ANALYZE) plan of each
+query at the largest size. Each size is a throwaway database of its own on the embedded PostgreSQL
+(or BENCH_DATABASE_URL's server), served side by side so that the sizes take turns request by
+request; load goes to 127.0.0.1 only, a bounded number of requests per query.
 """
 
 import itertools
@@ -21,6 +22,7 @@ from urllib.parse import quote_plus
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,7 +33,7 @@ from iris.repositories.ticket_list import SortKey, TicketFilter, listing_query  
 from iris.seed import seed  # noqa: E402
 from iris.seed_words import CONTENT  # noqa: E402
 from iris.timeparse import parse_iso8601  # noqa: E402
-from tests.support import free_port, stop, wait_until_serving  # noqa: E402
+from tests.support import free_port, spawn_server, stop, wait_until_serving  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,1000000").split(",")]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
@@ -82,19 +84,29 @@ def _cycle(prefix: str, searches: list[str]):
     return lambda: prefix + quote_plus(next(upcoming))
 
 
-def measure(base: str, make_path) -> tuple[float, float, str]:
-    """p50 and p99 latency in ms, and the median X-Total-Count (or "skipped")."""
+def measure(bases: list[str], make_paths: list) -> list[tuple[float, float, str]]:
+    """p50 and p99 latency in ms, and the median X-Total-Count (or "skipped"), per server.
+
+    The servers take turns request by request, so whatever else the machine does meanwhile falls on
+    every size alike and the ratio between them is not skewed by when each was measured."""
     session = requests.Session()
     for _ in range(WARMUP):
-        session.get(base + make_path(), timeout=30)
-    times, totals = [], []
+        for base, make_path in zip(bases, make_paths):
+            session.get(base + make_path(), timeout=30)
+    times: list[list[float]] = [[] for _ in bases]
+    totals: list[list[int]] = [[] for _ in bases]
     for _ in range(REQUESTS):
-        started = time.perf_counter()
-        response = session.get(base + make_path(), timeout=30)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.text
-        totals.append(int(response.headers.get("X-Total-Count", -1)))
-    times.sort()
+        for i, (base, make_path) in enumerate(zip(bases, make_paths)):
+            started = time.perf_counter()
+            response = session.get(base + make_path(), timeout=30)
+            times[i].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+            totals[i].append(int(response.headers.get("X-Total-Count", -1)))
+    return [_summary(t, n) for t, n in zip(times, totals)]
+
+
+def _summary(times: list[float], totals: list[int]) -> tuple[float, float, str]:
+    times = sorted(times)
     total = statistics.median(totals)
     return statistics.median(times), times[int(len(times) * 0.99) - 1], "skipped" if total < 0 else f"{total:,.0f}"
 
@@ -107,6 +119,18 @@ def explain(engine, f, keys, after=None) -> str:
     return "\n".join(r[0] for r in rows)
 
 
+def settle(engine) -> None:
+    """Leave nothing of the load running while timing: autovacuum of the tables the seed filled and
+    the checkpoint of a million freshly written rows would otherwise land in the larger size's
+    measurements only (and skew every ratio)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        try:
+            conn.execute(text("CHECKPOINT"))
+        except ProgrammingError:  # a role without pg_checkpoint still gets a run, a noisier one
+            print("CHECKPOINT not allowed for this role; the timings may include its writes", file=sys.stderr)
+
+
 def main() -> None:
     raw = os.environ.get("BENCH_DATABASE_URL")
     if raw:
@@ -116,44 +140,51 @@ def main() -> None:
 
         server = start(ROOT / ".iris" / "bench")
         admin = server_url(server)
-    name = f"iris_bench_{uuid.uuid4().hex[:8]}"
     admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name)
-    engine = create_engine(url)
-    results, plans, seeded = {}, {}, 0
+    run = uuid.uuid4().hex[:8]
+    names = [f"iris_bench_{run}_{size}" for size in SIZES]
+    engines, procs, results, plans = [], [], {}, {}
     try:
-        migrate.upgrade(url)
-        for size in SIZES:
+        for size, name in zip(SIZES, names):  # one database per size, all served at once (see measure)
+            with admin_engine.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            url = admin.set(database=name)
+            migrate.upgrade(url)
+            engines.append(create_engine(url))
             started = time.perf_counter()
-            seed(engine, size - seeded, comments_per_ticket=1, seed_value=size)
-            seed_seconds = time.perf_counter() - started
-            seeded = size
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE tickets"))
-            port = free_port()
-            env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False), "IRIS_ENV": "prod" if url.password else "test",
-                   "IRIS_HOST": "127.0.0.1", "IRIS_PORT": str(port), "IRIS_LOG_LEVEL": "WARNING"}
-            proc = subprocess.Popen([sys.executable, "-m", "iris", "serve", "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            try:
-                wait_until_serving(port, proc)
-                rng = random.Random(7)
-                deep_id = int(size * 0.9)
-                for label, spec in queries(deep_id, rng, engine).items():
-                    results[(label, size)] = measure(f"http://127.0.0.1:{port}", spec[0])
-                    searched = f"-- q={spec[1].q!r}\n" if spec[1].q else ""
-                    plans[label] = searched + explain(engine, *spec[1:])
-            finally:
-                stop(proc)
-            print(f"{size:,} tickets seeded in {seed_seconds:.0f} s", file=sys.stderr)
-            results[("seed", size)] = seed_seconds
+            seed(engines[-1], size, comments_per_ticket=1, seed_value=size)
+            results[("seed", size)] = time.perf_counter() - started
+            print(f"{size:,} tickets seeded in {results[('seed', size)]:.0f} s", file=sys.stderr)
+        for engine in engines:
+            settle(engine)
+        ports = [free_port() for _ in SIZES]
+        for engine, port in zip(engines, ports):
+            procs.append(serve(engine.url, port))
+        for proc, port in zip(procs, ports):
+            wait_until_serving(port, proc)
+        specs = [queries(int(size * 0.9), random.Random(7), engine) for size, engine in zip(SIZES, engines)]
+        for label in specs[0]:
+            measured = measure([f"http://127.0.0.1:{port}" for port in ports], [spec[label][0] for spec in specs])
+            for size, result in zip(SIZES, measured):
+                results[(label, size)] = result
+            largest = specs[-1][label]
+            plans[label] = (f"-- q={largest[1].q!r}\n" if largest[1].q else "") + explain(engines[-1], *largest[1:])
     finally:
-        engine.dispose()
+        for proc in procs:
+            stop(proc)
+        for engine in engines:
+            engine.dispose()
         with admin_engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin_engine.dispose()
     write_report(results, plans, "embedded PostgreSQL 16" if server else "BENCH_DATABASE_URL")
+
+
+def serve(url, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False), "IRIS_ENV": "prod" if url.password else "test",
+           "IRIS_HOST": "127.0.0.1", "IRIS_PORT": str(port), "IRIS_LOG_LEVEL": "WARNING"}
+    return spawn_server([sys.executable, "-m", "iris", "serve", "--workers", "2"], env)
 
 
 def write_report(results, plans, where: str) -> None:
@@ -171,8 +202,8 @@ def write_report(results, plans, where: str) -> None:
     out = ROOT / "docs" / "performance-results.md"
     out.write_text(
         f"# GET /tickets benchmark results\n\nWritten by `make bench` on {time.strftime('%Y-%m-%d')} ({where}, "
-        f"{os.cpu_count()} cores, {REQUESTS} requests per query and size, through gunicorn with 2 workers).\n\n"
-        f"Seeding (iris seed, cumulative): {seeds}.\n\n{table}\n\n## Plans at {large:,} tickets (EXPLAIN ANALYZE)\n\n{explained}\n"
+        f"{os.cpu_count()} cores, {REQUESTS} requests per query and size, the sizes taking turns, each through its own gunicorn with 2 workers).\n\n"
+        f"Seeding (iris seed, each size into its own database): {seeds}.\n\n{table}\n\n## Plans at {large:,} tickets (EXPLAIN ANALYZE)\n\n{explained}\n"
     )
     print(table)
 
