@@ -24,7 +24,8 @@ SORT_KEYS: dict[str, ColumnElement] = {
 }
 RANK = "rank"  # the implicit sort of a search without `sort`: most relevant first
 LISTED = tuple(getattr(Ticket, name) for name in TICKET_FIELDS)  # a listed ticket: a plain row, never an ORM object
-_PREFIX = re.compile(r"(?<![\w-])(\w+)\*")
+# `deploy*` or `-deploy*` as a word of its own (not the end of `e-mail*`), also inside a phrase.
+_PREFIX = re.compile(r"(?:(?<![\w-])|(?<=(?<![\w-])-))(\w+)\*(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,24 @@ class TicketFilter:
 
 
 def search_query(q: str) -> ColumnElement:
-    """websearch syntax ("exact phrase", -exclude, or) plus prefix terms (`deploy*`)."""
-    prefixes = _PREFIX.findall(q)
-    rest = _PREFIX.sub(" ", q)
-    query = func.websearch_to_tsquery("english", rest)
-    for word in prefixes:
-        query = query.op("&&")(func.to_tsquery("english", f"{word}:*"))
+    """websearch syntax ("exact phrase", -exclude, or) plus prefix terms (`deploy*`) anywhere in it.
+
+    Each prefix term stands in websearch's text as a placeholder word (a number-word, which the
+    english configuration keeps as it is), so it takes its place in phrases, exclusions and `or`
+    like any other word; ts_rewrite then swaps the placeholder for the prefix query.
+    """
+    stem = "irisprefix"
+    while stem in q.lower():
+        stem += "x"
+    prefixes: list[str] = []
+
+    def placeholder(match: re.Match) -> str:
+        prefixes.append(match.group(1))
+        return f"{stem}{len(prefixes)}"
+
+    query = func.websearch_to_tsquery("english", _PREFIX.sub(placeholder, q))
+    for n, word in enumerate(prefixes, start=1):
+        query = func.ts_rewrite(query, func.to_tsquery("simple", f"{stem}{n}"), func.to_tsquery("english", f"{word}:*"))
     return query
 
 

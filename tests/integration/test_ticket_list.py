@@ -217,6 +217,18 @@ def test_search_syntax_phrases_exclusions_and_prefixes(client, tracker):
     assert ids(client.get('/tickets?q="plan rollback"')) == []
 
 
+def test_prefixes_work_in_exclusions_phrases_and_or(client, tracker):
+    t = [x["ticket_id"] for x in tracker]
+    assert set(ids(client.get("/tickets?q=deploy -hotf*"))) == {t[0], t[2]}, "-hotf* excludes hotfix"
+    assert ids(client.get('/tickets?q="rollback pl*"')) == [t[0]]
+    assert ids(client.get('/tickets?q="plan roll*"')) == [], "a prefix keeps its place in the phrase"
+    assert ids(client.get('/tickets?q="deploy the bill*"')) == [t[0]], "stop words still count as a gap"
+    assert set(ids(client.get("/tickets?q=hotf* or upgr*"))) == {t[3], t[6]}
+    assert ids(client.get("/tickets?q=irisprefix1 or upgr*")) == [t[3]], "a word like the placeholder is only a word"
+    assert set(ids(client.get("/tickets?q=deploy the*"))) == {t[0], t[2], t[6]}, "a stop word prefix is ignored"
+    assert set(ids(client.get("/tickets?q=e-mail*"))) == set(), "a hyphenated word is not a prefix"
+
+
 def test_search_ranks_by_relevance_unless_sorted(client, tracker):
     t = [x["ticket_id"] for x in tracker]
     in_description = create(client, title="a chore", description="feed the zebra")["ticket_id"]
