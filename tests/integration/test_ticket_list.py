@@ -351,14 +351,14 @@ def test_a_listed_ticket_is_the_ticket_its_own_page_shows(settings, clean_db, zo
         assert [t["due"] for t in shown.values()] == ["2030-01-05T08:00:00.500000+00:00", None, "2026-07-01T00:00:00+00:00"]
         assert all(t["created"].endswith("+00:00") and t["updated"].endswith("+00:00") for t in shown.values())
         assert shown[commented["ticket_id"]]["version"] == 2
-        for url in ["/tickets", "/tickets?sort=-due", "/tickets?sort=title&limit=1", "/tickets?q=ticket", "/tickets?q=ticket&limit=1",
-                    "/tickets?include=history"]:
-            listed = []
+        for start in ["/tickets", "/tickets?sort=-due", "/tickets?sort=title&limit=1", "/tickets?q=ticket", "/tickets?q=ticket&limit=1",
+                      "/tickets?include=history"]:
+            listed, url = [], start
             while url:
                 response = client.get(url)
                 listed += response.json
                 url = link(response.headers, "next")
-            assert [{k: v for k, v in t.items() if k != "history"} for t in listed] == [shown[t["ticket_id"]] for t in listed], url
-            assert len(listed) == 3, url
+            assert [{k: v for k, v in t.items() if k != "history"} for t in listed] == [shown[t["ticket_id"]] for t in listed], start
+            assert len(listed) == 3, start
     finally:
         app.engine.dispose()
