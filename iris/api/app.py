@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 import iris
 from iris.api import comments, docs, errors, health, tickets, workflows
 from iris.api.http import check_query
-from iris.api.middleware import AppState, NoBodyStatuses, RequestBody, SessionPerRequest, UnknownMethods
+from iris.api.middleware import AppState, NoBodyStatuses, OneAllowList, RequestBody, SessionPerRequest, UnknownMethods
 from iris.api.openapi import build_document
 from iris.api.routes import Route
 from iris.config import Settings
@@ -61,6 +61,7 @@ def build_api(state: AppState, settings: Settings) -> hug.API:
     api.http.add_middleware(RequestBody(settings.max_body_bytes))
     api.http.add_middleware(SessionPerRequest(state))
     api.http.add_middleware(NoBodyStatuses())
+    api.http.add_middleware(OneAllowList())
     api.http.add_middleware(UnknownMethods())
     for route in ROUTES:
         # HEAD is GET without the body (falcon drops it), as HTTP expects.

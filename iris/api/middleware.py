@@ -48,8 +48,19 @@ class UnknownMethods:
         if req.method in falcon.COMBINED_METHODS:
             return
         # hug's resource is a namedtuple of on_<method> responders, one per method the route serves.
-        allowed = sorted({name[3:].upper() for name in getattr(resource, "_fields", ())} | {"OPTIONS"})
-        raise falcon.HTTPMethodNotAllowed(allowed)
+        raise falcon.HTTPMethodNotAllowed(sorted(name[3:].upper() for name in getattr(resource, "_fields", ())))
+
+
+class OneAllowList:
+    """Every Allow header names the same methods in the same order, OPTIONS included.
+
+    falcon's 405 appends OPTIONS while its OPTIONS answer leaves it out, so the same route gave two lists.
+    """
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        allow = resp.get_header("Allow")
+        if allow:
+            resp.set_header("Allow", ", ".join(sorted({m.strip() for m in allow.split(",") if m.strip()} | {"OPTIONS"})))
 
 
 class NoBodyStatuses:

@@ -62,6 +62,20 @@ def test_wrong_method_is_405_with_allow(client):
     assert "method" in response.json["errors"]
 
 
+@pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")
+def test_every_allow_header_of_a_route_is_the_same_list(client):
+    """A 405 for a known method, one for an unknown method, and OPTIONS all name the same methods."""
+    for path, wrong in [("/tickets", "DELETE"), ("/tickets/1", "POST")]:
+        allows = {
+            client.request(path, method=wrong, status=405).headers["Allow"],
+            client.request(path, method="QUERY", status=405, expect_errors=True).headers["Allow"],
+            client.options(path).headers["Allow"],
+        }
+        assert len(allows) == 1, (path, allows)
+        methods = allows.pop().split(", ")
+        assert methods == sorted(methods) and "OPTIONS" in methods and wrong not in methods
+
+
 def test_unsupported_content_type_is_415(client):
     response = client.put("/tickets", "title=x", content_type="application/x-www-form-urlencoded", status=415)
     assert "content-type" in response.json["errors"]
