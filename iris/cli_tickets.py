@@ -1,6 +1,6 @@
 """`iris tickets ...`: the tickets API from the shell, through the same services and with the same JSON.
 
-Success prints the body HTTP would answer with; an error prints the HTTP error body on stderr, with
+Success prints the body HTTP would answer with (nothing on stdout where HTTP answers 204); an error prints the HTTP error body on stderr, with
 its status code, and exits 1.
 """
 
@@ -10,14 +10,18 @@ import sys
 from iris import migrate
 from iris.api.errors import describe
 from iris.db import one_session
-from iris.errors import IrisError, PreconditionRequired
-from iris.schemas import CommentCreate, TicketCreate, TransitionRequest, parse, ticket_detail_json
+from iris.errors import InvalidInput, IrisError, PreconditionRequired
+from iris.schemas import CommentCreate, TicketCreate, TicketPatch, TransitionRequest, parse, ticket_detail_json, ticket_json
 from iris.services import comments, tickets, workflows
+
+
+CLEARABLE = ("assignee", "description", "due")
+VERSION_HELP = "the ticket version you read (like If-Match; required unless IRIS_REQUIRE_IF_MATCH=false)"
 
 
 def add_commands(commands) -> None:
     parser = commands.add_parser(
-        "tickets", help="get, create, comment on and move tickets (mirrors the HTTP API)",
+        "tickets", help="get, create, update, delete, comment on and move tickets (mirrors the HTTP API)",
         description="The tickets API from the shell: the same rules, results and errors as HTTP.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -32,6 +36,19 @@ def add_commands(commands) -> None:
     create.add_argument("--due", help="ISO 8601 date or datetime")
     create.add_argument("--workflow", help="default: default")
 
+    update = actions.add_parser("update", help="change some fields of a ticket as PATCH /tickets/ID does")
+    update.add_argument("ticket_id", type=int)
+    update.add_argument("--title")
+    update.add_argument("--assignee")
+    update.add_argument("--description")
+    update.add_argument("--due", help="ISO 8601 date or datetime")
+    update.add_argument("--clear", action="append", choices=CLEARABLE, default=[], help="set this field to null (repeatable)")
+    update.add_argument("--version", type=int, help=VERSION_HELP)
+
+    delete = actions.add_parser("delete", help="delete a ticket and its comments as DELETE /tickets/ID does")
+    delete.add_argument("ticket_id", type=int)
+    delete.add_argument("--version", type=int, help=VERSION_HELP)
+
     comment = actions.add_parser("comment", help="comment on a ticket as POST /tickets/ID/comments does")
     comment.add_argument("ticket_id", type=int)
     comment.add_argument("text")
@@ -41,7 +58,7 @@ def add_commands(commands) -> None:
     move.add_argument("ticket_id", type=int)
     move.add_argument("status")
     move.add_argument("--comment", help="stored as a comment in the same transaction")
-    move.add_argument("--version", type=int, help="the ticket version you read (like If-Match; required unless IRIS_REQUIRE_IF_MATCH=false)")
+    move.add_argument("--version", type=int, help=VERSION_HELP)
 
     parser.set_defaults(handler=run)
 
@@ -50,25 +67,47 @@ def _given(**fields) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _call(args, session, settings) -> dict:
+def _version(given: int | None, settings) -> int | None:
+    if given is None and settings.require_if_match:
+        raise PreconditionRequired("ticket")
+    return given
+
+
+def _update(args, session, settings) -> dict:
+    given = _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due)
+    both = sorted(set(given) & set(args.clear))
+    if both:
+        raise InvalidInput({name: "given a value and --clear at once" for name in both})
+    patch = parse(TicketPatch, {**given, **{name: None for name in args.clear}, **_given(version=args.version)})
+    return ticket_json(tickets.edit_ticket(session, args.ticket_id, patch, _version(patch.version, settings)))
+
+
+def _call(args, session, settings) -> dict | None:
     if args.action == "get":
         return ticket_detail_json(*tickets.get_ticket_detail(session, args.ticket_id))
     if args.action == "create":
         data = parse(TicketCreate, _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due, workflow=args.workflow))
         return tickets.open_ticket(session, data).body
+    if args.action == "update":
+        return _update(args, session, settings)
+    if args.action == "delete":
+        tickets.delete_ticket(session, args.ticket_id, _version(args.version, settings))
+        return None
     if args.action == "comment":
         return comments.comment_on(session, args.ticket_id, parse(CommentCreate, _given(body=args.text, author=args.author))).body
     move = parse(TransitionRequest, _given(to=args.status, comment=args.comment, version=args.version))
-    if move.version is None and settings.require_if_match:
-        raise PreconditionRequired("ticket")
-    return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move, move.version))
+    return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move, _version(move.version, settings)))
 
 
 def run(args, settings) -> int:
     url = migrate.database_url(settings)
     with one_session(url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms) as session:
         try:
-            print(json.dumps(_call(args, session, settings), indent=2, ensure_ascii=False))
+            answer = _call(args, session, settings)
+            if answer is None:  # HTTP's 204: no body to print
+                print(f"iris tickets {args.action}: ticket {args.ticket_id} deleted", file=sys.stderr)
+            else:
+                print(json.dumps(answer, indent=2, ensure_ascii=False))
             return 0
         except IrisError as exc:
             status, body = describe(exc)

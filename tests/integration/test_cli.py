@@ -20,6 +20,9 @@ def test_help_describes_every_command():
     db_help = iris("db", "--help").stdout
     for action in ("upgrade", "downgrade", "current", "reset", "recount"):
         assert action in db_help
+    tickets_help = iris("tickets", "--help").stdout
+    for action in ("get", "create", "update", "delete", "comment", "move"):
+        assert f"    {action} " in tickets_help
 
 
 def test_db_commands_migrate_a_database(empty_db):
@@ -135,3 +138,42 @@ def test_seed_waits_for_open_writes_no_longer_than_the_lock_timeout(empty_db):
         assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 1, "nothing added"
     assert iris("seed", "--tickets", "10", env_extra=env).returncode == 0, "with the writer gone it goes ahead"
     engine.dispose()
+
+
+def test_tickets_update_and_delete_give_the_same_results_and_errors_as_http(client, db_url):
+    import json
+
+    env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
+    ticket = client.post_json("/tickets", {"title": "to change", "assignee": "ann", "description": "old", "due": "2026-12-01"}).json
+    tid = str(ticket["ticket_id"])
+
+    unguarded = iris("tickets", "update", tid, "--assignee", "bob", env_extra=env)
+    assert unguarded.returncode == 1 and unguarded.stderr.startswith("error 428:"), "like HTTP, a change needs the version"
+    stale = iris("tickets", "update", tid, "--assignee", "bob", "--version", "7", env_extra=env)
+    http_stale = client.patch_json(f"/tickets/{tid}", {"assignee": "bob", "version": 7}, status=412).json
+    assert stale.returncode == 1 and stale.stderr.strip() == f"error 412: {json.dumps(http_stale)}"
+
+    updated = iris("tickets", "update", tid, "--title", "changed", "--due", "2027-01-02", "--clear", "assignee",
+                   "--clear", "description", "--version", "1", env_extra=env)
+    assert updated.returncode == 0, updated.stderr
+    shown = json.loads(updated.stdout)
+    assert shown == {k: v for k, v in client.get(f"/tickets/{tid}").json.items() if k not in ("comments", "comment_count")}
+    assert (shown["title"], shown["assignee"], shown["description"], shown["due"], shown["version"]) == (
+        "changed", None, None, "2027-01-02T00:00:00+00:00", 2)
+    changed = [e["field"] for e in client.get(f"/tickets/{tid}/history").json if e["action"] == "changed"]
+    assert sorted(changed) == ["assignee", "description", "due", "title"], "journaled as HTTP's PATCH is"
+
+    blank = iris("tickets", "update", tid, "--title", " ", "--version", "2", env_extra=env)
+    http_blank = client.patch_json(f"/tickets/{tid}", {"title": " ", "version": 2}, status=400).json
+    assert blank.returncode == 1 and blank.stderr.strip() == f"error 400: {json.dumps(http_blank)}"
+    both = iris("tickets", "update", tid, "--due", "2027-01-03", "--clear", "due", "--version", "2", env_extra=env)
+    assert both.returncode == 1 and both.stderr.startswith("error 400:") and '"due"' in both.stderr
+    assert client.get(f"/tickets/{tid}").json["version"] == 2, "a refused update changes nothing"
+
+    assert iris("tickets", "delete", tid, env_extra=env).stderr.startswith("error 428:")
+    assert iris("tickets", "delete", tid, "--version", "1", env_extra=env).stderr.startswith("error 412:")
+    deleted = iris("tickets", "delete", tid, "--version", "2", env_extra=env)
+    assert deleted.returncode == 0 and deleted.stdout == "" and f"ticket {tid} deleted" in deleted.stderr
+    client.get(f"/tickets/{tid}", status=404)
+    gone = iris("tickets", "delete", tid, "--version", "2", env_extra=env)
+    assert gone.returncode == 1 and gone.stderr.strip() == f'error 404: {{"errors": {{"ticket": "ticket {tid} does not exist"}}}}'
