@@ -5,6 +5,7 @@ its status code, and exits 1.
 """
 
 import json
+import re
 import sys
 
 from iris import migrate
@@ -21,10 +22,16 @@ VERSION_HELP = "the ticket version you read (like If-Match; required unless IRIS
 
 def add_commands(commands) -> None:
     parser = commands.add_parser(
-        "tickets", help="get, create, update, delete, comment on and move tickets (mirrors the HTTP API)",
+        "tickets", help="list, get, create, update, delete, comment on and move tickets (mirrors the HTTP API)",
         description="The tickets API from the shell: the same rules, results and errors as HTTP.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    find = actions.add_parser(
+        "list", help="find tickets as GET /tickets?QUERY does",
+        description="Print a page of GET /tickets?QUERY; the total and the command for the next page go to stderr.",
+    )
+    find.add_argument("query", nargs="?", default="", help="GET /tickets's query string, e.g. 'status=Open&assignee=ann&sort=-due' (quote it)")
 
     get = actions.add_parser("get", help="print a ticket as GET /tickets/ID does")
     get.add_argument("ticket_id", type=int)
@@ -99,7 +106,33 @@ def _call(args, session, settings) -> dict | None:
     return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move, _version(move.version, settings)))
 
 
+def _list(args, settings) -> int:
+    """GET /tickets's parameters are HTTP-shaped (repeats, cursors, Link), so the same query string goes
+    through the same route, in process: the shell and HTTP cannot disagree on what a query means."""
+    import falcon.testing
+
+    from iris.api.app import create_app
+
+    app = create_app(settings.with_database_url(migrate.database_url(settings)))
+    try:
+        answer = falcon.testing.simulate_get(app, "/tickets", query_string=args.query.lstrip("?"))
+    finally:
+        app.engine.dispose()
+    if answer.status_code != 200:
+        print(f"error {answer.status_code}: {answer.text}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer.json, indent=2, ensure_ascii=False))
+    total = answer.headers.get("X-Total-Count")
+    print(f"total: {total}" if total is not None else "total: not counted (counting would exceed the time budget)", file=sys.stderr)
+    following = re.search(r'</tickets\?([^>]*)>; rel="next"', answer.headers.get("Link", ""))
+    if following:
+        print(f"next page: iris tickets list '{following.group(1)}'", file=sys.stderr)
+    return 0
+
+
 def run(args, settings) -> int:
+    if args.action == "list":
+        return _list(args, settings)
     url = migrate.database_url(settings)
     with one_session(url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms) as session:
         try:

@@ -21,7 +21,7 @@ def test_help_describes_every_command():
     for action in ("upgrade", "downgrade", "current", "reset", "recount"):
         assert action in db_help
     tickets_help = iris("tickets", "--help").stdout
-    for action in ("get", "create", "update", "delete", "comment", "move"):
+    for action in ("list", "get", "create", "update", "delete", "comment", "move"):
         assert f"    {action} " in tickets_help
 
 
@@ -177,3 +177,30 @@ def test_tickets_update_and_delete_give_the_same_results_and_errors_as_http(clie
     client.get(f"/tickets/{tid}", status=404)
     gone = iris("tickets", "delete", tid, "--version", "2", env_extra=env)
     assert gone.returncode == 1 and gone.stderr.strip() == f'error 404: {{"errors": {{"ticket": "ticket {tid} does not exist"}}}}'
+
+
+def test_tickets_list_answers_as_get_tickets_does_page_by_page(client, db_url):
+    import json
+
+    env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
+    for n in range(5):
+        client.post_json("/tickets", {"title": f"deploy step {n}", "assignee": "ann" if n % 2 else "bob"})
+    query = "assignee=ann&assignee=bob&sort=-ticket_id&limit=3"
+    first = iris("tickets", "list", query, env_extra=env)
+    assert first.returncode == 0, first.stderr
+    http = client.get(f"/tickets?{query}")
+    assert json.loads(first.stdout) == http.json and len(http.json) == 3
+    assert "total: 5" in first.stderr
+    following = first.stderr.split("next page: iris tickets list ")[1].strip().strip("'")
+    second = iris("tickets", "list", following, env_extra=env)
+    assert json.loads(second.stdout) == client.get(f"/tickets?{following}").json
+    assert [t["ticket_id"] for t in json.loads(first.stdout) + json.loads(second.stdout)] == [5, 4, 3, 2, 1]
+    assert "next page" not in second.stderr
+
+    searched = iris("tickets", "list", "?q=deploy", env_extra=env)
+    assert json.loads(searched.stdout) == client.get("/tickets?q=deploy").json
+
+    for bad in ("bogus=1", "limit=501", "sort=colour"):
+        refused = iris("tickets", "list", bad, env_extra=env)
+        http_refused = client.get(f"/tickets?{bad}", status=400)
+        assert refused.returncode == 1 and refused.stderr.strip() == f"error 400: {http_refused.text}"
