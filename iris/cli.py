@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import replace
 from typing import Optional, Sequence
@@ -160,10 +161,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     try:
         settings = load_settings()
-        return args.handler(args, settings)
+        status = args.handler(args, settings)
+        sys.stdout.flush()  # inside the try: a reader that went away shows up here at the latest
+        return status
     except ConfigError as exc:
         print(f"iris: configuration error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `iris tickets list | head`: the reader has all it wanted; no traceback, and nothing more to flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

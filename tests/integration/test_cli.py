@@ -204,3 +204,15 @@ def test_tickets_list_answers_as_get_tickets_does_page_by_page(client, db_url):
         refused = iris("tickets", "list", bad, env_extra=env)
         http_refused = client.get(f"/tickets?{bad}", status=400)
         assert refused.returncode == 1 and refused.stderr.strip() == f"error 400: {http_refused.text}"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(client, db_url):
+    """`iris tickets list | head`: when the reader goes away, iris stops quietly (exit 1)."""
+    client.post_json("/tickets", {"title": "read by nobody"})
+    env = clean_env(DATABASE_URL=url_string(db_url), IRIS_ENV="test")
+    proc = subprocess.Popen([sys.executable, "-m", "iris", "tickets", "list"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # before iris writes a byte
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
