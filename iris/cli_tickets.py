@@ -1,7 +1,7 @@
 """`iris tickets ...`: the tickets API from the shell, through the same services and with the same JSON.
 
-Success prints the body HTTP would answer with (nothing on stdout where HTTP answers 204); an error prints the HTTP error body on stderr, with
-its status code, and exits 1.
+Success prints the body HTTP would answer with (nothing on stdout where HTTP answers 204); an error
+prints the HTTP error body on stderr, with its status code, and exits 1.
 """
 
 import json
