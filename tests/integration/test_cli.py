@@ -1,5 +1,6 @@
 """The `iris` command, run as a user would run it."""
 
+import json
 import subprocess
 import sys
 
@@ -66,8 +67,6 @@ def test_prod_with_placeholder_password_refuses_to_start_and_does_not_echo_it():
 
 
 def test_tickets_commands_give_the_same_results_and_errors_as_http(client, db_url):
-    import json
-
     env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
     created = iris("tickets", "create", "--title", "from the shell", "--assignee", "ann", env_extra=env)
     assert created.returncode == 0, created.stderr
@@ -141,8 +140,6 @@ def test_seed_waits_for_open_writes_no_longer_than_the_lock_timeout(empty_db):
 
 
 def test_tickets_update_and_delete_give_the_same_results_and_errors_as_http(client, db_url):
-    import json
-
     env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
     ticket = client.post_json("/tickets", {"title": "to change", "assignee": "ann", "description": "old", "due": "2026-12-01"}).json
     tid = str(ticket["ticket_id"])
@@ -180,8 +177,6 @@ def test_tickets_update_and_delete_give_the_same_results_and_errors_as_http(clie
 
 
 def test_tickets_list_answers_as_get_tickets_does_page_by_page(client, db_url):
-    import json
-
     env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
     for n in range(5):
         client.post_json("/tickets", {"title": f"deploy step {n}", "assignee": "ann" if n % 2 else "bob"})
