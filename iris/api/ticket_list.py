@@ -29,7 +29,10 @@ SORT = TextParam(
 STATUS = TextListParam("status", "in one of these statuses (repeatable)")
 OPEN = BoolParam("open", "true: status is not a closed one; false: it is")
 ASSIGNEE = TextListParam("assignee", "assigned to one of these (repeatable); `none` means unassigned", max_length=100)
-Q = TextParam("q", 'full-text search of titles, descriptions and comments: words, "a phrase", -excluded, prefix*', max_length=500)
+Q = TextParam(
+    "q", 'full-text search of titles, descriptions and comments: words, "a phrase", -excluded, prefix*; '
+    "one made only of punctuation and stop words (the, of, ...) is a 422", max_length=500,
+)
 OVERDUE = BoolParam("overdue", "true: due in the past and still open")
 TIMES = {
     name: TimeParam(name, f"{what}; ISO 8601, a date means UTC midnight")
@@ -112,6 +115,6 @@ ROUTE = Route(
                 "`open` (those totals are kept up to date by the database), which are always counted"
             ),
         },
-    ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), or `after` is combined with it or with another sort", RULE_BROKEN.model)),
+    ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), `after` is combined with it or with another sort, or `q` has no word to search for", RULE_BROKEN.model)),
     query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS, INCLUDE),
 )

@@ -70,6 +70,11 @@ def search_query(q: str) -> ColumnElement:
     return query
 
 
+def has_words(session: Session, q: str) -> bool:
+    """Whether `q` leaves anything to search for once stop words and punctuation are dropped."""
+    return bool(session.scalar(select(func.numnode(search_query(q)) > 0)))
+
+
 def _is_closed(workflow: ColumnElement = Ticket.workflow, status: ColumnElement = Ticket.status):
     return (
         select(WorkflowStatus.name)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch
 from iris.models import Comment, Ticket
 from iris.repositories.comments import CommentRepository
-from iris.repositories.ticket_list import SortKey, TicketFilter, count_within, cursor_values, fetch_page
+from iris.repositories.ticket_list import SortKey, TicketFilter, count_within, cursor_values, fetch_page, has_words
 from iris.repositories.tickets import TicketRepository
 from iris.repositories.workflows import WorkflowRepository
 from iris.schemas import TicketCreate, TicketPatch, TicketReplace, ticket_json
@@ -18,6 +18,7 @@ from iris.services.journal import ANONYMOUS, Changeset, histories, snapshot
 
 RECENT_COMMENTS = 20
 BULK_MAX = 100
+NO_WORDS = "has no word to search for: punctuation and the commonest English words (the, and, of, ...) are not indexed"
 
 
 def open_ticket(session: Session, data: TicketCreate, actor: str = ANONYMOUS, key: Optional[KeyUse] = None) -> Created:
@@ -72,6 +73,10 @@ def find_tickets(
 ) -> TicketPage:
     """One keyset page of the tickets that match `f`, in `sort` order, and the exact total if it is cheap enough."""
     rows, total = fetch_page(session, f, sort, after, limit + 1)
+    if not rows and f.q is not None and not has_words(session, f.q):
+        # Otherwise `q=the` would answer an empty list, as if no ticket mentioned it: q was ignored, silently.
+        # 422, not 400: q is well-formed, and no schema can tell stop words apart (fuzzing holds us to it).
+        raise RuleBroken({"q": NO_WORDS})
     page = rows[:limit]
     more = len(rows) > limit
     next_after = cursor_values(page[-1], sort) if more else None

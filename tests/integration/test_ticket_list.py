@@ -229,6 +229,16 @@ def test_prefixes_work_in_exclusions_phrases_and_or(client, tracker):
     assert set(ids(client.get("/tickets?q=e-mail*"))) == set(), "a hyphenated word is not a prefix"
 
 
+def test_a_search_with_nothing_to_search_for_is_a_422_naming_q(client, tracker):
+    for q in ("the", "-the", '"of the"', "the*", "!!!", "the or and"):
+        response = client.get(f"/tickets?q={q}", status=422)
+        assert list(response.json["errors"]) == ["q"], q
+        assert "no word to search for" in response.json["errors"]["q"]
+    assert client.get("/tickets?q=the&sort=due", status=422).json["errors"].keys() == {"q"}
+    assert client.get("/tickets?q=nosuchword").json == [], "a word that matches nothing is a plain empty page"
+    assert set(ids(client.get("/tickets?q=the deploy"))) == {t["ticket_id"] for t in (tracker[0], tracker[2], tracker[6])}
+
+
 def test_search_ranks_by_relevance_unless_sorted(client, tracker):
     t = [x["ticket_id"] for x in tracker]
     in_description = create(client, title="a chore", description="feed the zebra")["ticket_id"]
