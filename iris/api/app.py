@@ -85,5 +85,7 @@ def create_app(settings: Settings) -> App:
     state.openapi = build_document(api, title="iris", version=iris.__version__)
     falcon_api = api.http.server(default_not_found=False)
     falcon_api.req_options.keep_blank_qs_values = True  # `?status=` is an error to report, not nothing
+    # `/tickets/` would otherwise reach `/tickets/{ticket_id}` with an empty id, and `/tickets/1/` no route.
+    falcon_api.req_options.strip_url_path_trailing_slash = True
     errors.install(falcon_api)
     return App(falcon_api, engine, settings, api, state.openapi)

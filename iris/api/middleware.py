@@ -37,6 +37,8 @@ class RequestBody:
             req.context.raw_body = data
 
     def process_resource(self, req, resp, resource, params) -> None:
+        if "" in params.values():
+            raise falcon.HTTPNotFound()  # `/tickets//`: falcon's router lets a field match an empty segment
         # hug merges query and body keys over path parameters; routes read path values from here only.
         req.context.path_params = dict(params)
 

@@ -112,6 +112,18 @@ def test_list_is_in_ticket_id_order_and_paged_with_link_headers(client):
     assert seen == ids
 
 
+def test_a_trailing_slash_names_the_same_resource(client):
+    response = client.put_json("/tickets/", TUTORIAL_BODY, status=201)
+    ticket = response.json
+    assert response.headers["Location"] == f"/tickets/{ticket['ticket_id']}"
+    assert client.get(f"/tickets/{ticket['ticket_id']}/").json == client.get(response.headers["Location"]).json
+    assert client.get("/tickets/?limit=1").json == client.get("/tickets?limit=1").json == [summary(client.get(response.headers["Location"]).json)]
+    assert link(client.get("/tickets/?limit=1").headers, "first") == "/tickets?limit=1"
+    assert client.get("/workflows/").json == client.get("/workflows").json
+    for path in ["/tickets//", "/tickets//comments", "/workflows//"]:
+        assert client.get(path, status=404).json == {"errors": {"route": f"no route for {path.removesuffix('/')}"}}
+
+
 def test_list_limit_bounds(client):
     create(client)
     assert len(client.get("/tickets").json) == 1
