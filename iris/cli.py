@@ -7,6 +7,9 @@ import sys
 from dataclasses import replace
 from typing import Optional, Sequence
 
+import psycopg2
+from sqlalchemy.exc import OperationalError
+
 from iris import migrate
 from iris.cli_tickets import add_commands as add_tickets_commands
 from iris.config import ConfigError, load_settings, safe_url
@@ -24,6 +27,12 @@ def _serve(args, settings) -> int:
     print(f"iris: database {safe_url(url)}" + (" (embedded)" if settings.uses_embedded_db else ""), file=sys.stderr)
     if args.migrate:
         migrate.upgrade(url, lock_timeout=settings.migration_lock_timeout)
+    else:
+        try:
+            migrate.require_current(url, settings.connect_timeout_s, remedy="run `iris db upgrade` first, or serve with --migrate")
+        except OperationalError as exc:
+            # Serving anyway is what lets iris start before its database does; requests answer 503 meanwhile.
+            print(f"iris serve: could not check the database's migrations, serving anyway: {_first_line(exc)}", file=sys.stderr)
     from iris.server import serve
 
     serve(settings.with_database_url(url), workers=args.workers or settings.workers)
@@ -62,11 +71,11 @@ def _gave_up(command: str, settings, writes: str, outcome: str) -> int:
 
 def _recount(url, settings, check_only: bool) -> int:
     from psycopg2.errors import LockNotAvailable
-    from sqlalchemy.exc import OperationalError
 
     from iris.db import one_session
     from iris.services import ticket_counts
 
+    migrate.require_current(url, settings.connect_timeout_s)
     try:
         with one_session(url, statement_timeout_ms=0) as session:
             drifts = ticket_counts.check(session) if check_only else ticket_counts.recount(session, settings.migration_lock_timeout)
@@ -95,7 +104,7 @@ def _seed(args, settings) -> int:
     if args.tickets < 1 or args.comments_per_ticket < 0:
         print("iris seed: --tickets must be at least 1 and --comments-per-ticket at least 0", file=sys.stderr)
         return 2
-    engine = make_engine(migrate.database_url(settings), statement_timeout_ms=0, pool_size=1)
+    engine = make_engine(migrate.usable_database_url(settings), statement_timeout_ms=0, pool_size=1)
     try:
         first, last = seed(engine, args.tickets, args.comments_per_ticket, args.seed, lock_timeout=settings.migration_lock_timeout)
     except LockNotAvailable:
@@ -111,7 +120,7 @@ def _purge_keys(args, settings) -> int:
     from iris.db import one_session
     from iris.services.idempotency import purge_expired
 
-    with one_session(migrate.database_url(settings)) as session:
+    with one_session(migrate.usable_database_url(settings)) as session:
         removed = purge_expired(session, settings.idempotency_ttl_hours)
     print(f"iris purge-keys: removed {removed} expired key(s)", file=sys.stderr)
     return 0
@@ -155,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _first_line(exc: Exception) -> str:
+    """The driver's own message (e.g. "connection to server at ... failed: Connection refused"), not SQLAlchemy's wrapping."""
+    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -167,6 +181,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ConfigError as exc:
         print(f"iris: configuration error: {exc}", file=sys.stderr)
         return 2
+    except migrate.SchemaBehind as exc:
+        print(f"iris: {exc}", file=sys.stderr)
+        return 1
+    except (OperationalError, psycopg2.OperationalError) as exc:  # `iris seed` drives psycopg2 directly
+        print(f"iris: database error: {_first_line(exc)}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # `iris tickets list | head`: the reader has all it wanted; no traceback, and nothing more to flush at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

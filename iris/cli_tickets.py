@@ -113,7 +113,7 @@ def _list(args, settings) -> int:
 
     from iris.api.app import create_app
 
-    app = create_app(settings.with_database_url(migrate.database_url(settings)))
+    app = create_app(settings)
     try:
         answer = falcon.testing.simulate_get(app, "/tickets", query_string=args.query.lstrip("?"))
     finally:
@@ -131,9 +131,9 @@ def _list(args, settings) -> int:
 
 
 def run(args, settings) -> int:
+    url = migrate.usable_database_url(settings)
     if args.action == "list":
-        return _list(args, settings)
-    url = migrate.database_url(settings)
+        return _list(args, settings.with_database_url(url))
     with one_session(url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms) as session:
         try:
             answer = _call(args, session, settings)

@@ -2,11 +2,15 @@
 
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
@@ -55,6 +59,59 @@ def alembic_config(url: Optional[URL] = None, **attributes) -> Config:
         cfg.attributes["url"] = url
     cfg.attributes.update(attributes)
     return cfg
+
+
+def usable_database_url(settings: Settings) -> URL:
+    """The database URL for a command that reads or writes data, once the database has every migration."""
+    url = database_url(settings)
+    require_current(url, settings.connect_timeout_s)
+    return url
+
+
+class SchemaBehind(Exception):
+    """The database lacks migrations that this iris has, so its queries would fail on missing tables or columns."""
+
+
+def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = "run `iris db upgrade` first") -> None:
+    """Refuse a database that is behind this iris's migrations; one that is ahead only earns a warning.
+
+    A newer iris may have migrated the database (a rolling upgrade); older code usually still works
+    against added tables and columns, so that is not a reason to stop serving.
+    """
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    engine = create_engine(url, connect_args={"connect_timeout": connect_timeout_s})
+    try:
+        with engine.connect() as conn, _quiet(logging.getLogger("alembic.runtime.migration")):
+            current = MigrationContext.configure(conn).get_current_heads()
+    finally:
+        engine.dispose()
+    if current == (head,):
+        return
+    unknown = [revision for revision in current if not _is_known(script, revision)]
+    if unknown:
+        log.warning("the database is at revision %s, which this iris does not have (did a newer iris migrate it?)", ", ".join(unknown))
+        return
+    where = f"at revision {', '.join(current)}" if current else "not migrated by iris yet (it has no alembic_version)"
+    raise SchemaBehind(f"the database is {where}, and this iris needs revision {head}: {remedy}")
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Without alembic's "Context impl PostgresqlImpl" lines: a check that migrates nothing has nothing to report."""
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _is_known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:  # alembic's word for "no such revision"
+        return False
 
 
 def upgrade(url: URL, revision: str = "head", lock_timeout: Optional[str] = None) -> None:

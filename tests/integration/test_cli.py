@@ -6,7 +6,7 @@ import sys
 
 from sqlalchemy import create_engine, inspect, text
 
-from tests.support import clean_env, url_string
+from tests.support import clean_env, free_port, url_string
 
 
 def iris(*args, env_extra=None, check=False):
@@ -64,6 +64,53 @@ def test_prod_with_placeholder_password_refuses_to_start_and_does_not_echo_it():
     result = iris("db", "upgrade", env_extra={"IRIS_ENV": "prod", "IRIS_USER": "iris", "IRIS_PASS": "changeme"})
     assert result.returncode == 2
     assert "placeholder" in result.stderr and "changeme" not in result.stderr
+
+
+DATA_COMMANDS = [("tickets", "get", "1"), ("tickets", "list"), ("tickets", "create", "--title", "lost?"), ("seed", "--tickets", "3"), ("purge-keys",), ("db", "recount")]
+
+
+def test_commands_refuse_a_database_behind_the_migrations_and_say_how_to_catch_up(empty_db):
+    """Not a traceback about a missing table (or, for `serve`, a 500 on every request) but what to run."""
+    env = {"DATABASE_URL": url_string(empty_db), "IRIS_ENV": "test", "IRIS_PORT": str(free_port())}
+    engine = create_engine(empty_db)
+    for revision, state in [(None, "not migrated by iris yet"), ("0005", "at revision 0005")]:
+        if revision:
+            iris("db", "upgrade", revision, env_extra=env, check=True)
+        for command in [*DATA_COMMANDS, ("serve",)]:
+            result = iris(*command, env_extra=env)
+            assert result.returncode == 1, (command, result.stderr)
+            assert f"the database is {state}" in result.stderr and "run `iris db upgrade` first" in result.stderr, (command, result.stderr)
+            assert "Traceback" not in result.stderr, command
+        assert "or serve with --migrate" in result.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 0, "nothing was written"
+    engine.dispose()
+    iris("db", "upgrade", env_extra=env, check=True)
+    assert iris("tickets", "create", "--title", "now it works", env_extra=env).returncode == 0
+
+
+def test_a_database_migrated_by_a_newer_iris_is_used_with_a_warning(db_url):
+    env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    try:
+        result = iris("tickets", "list", "limit=1", env_extra=env)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+        engine.dispose()
+    assert result.returncode == 0, result.stderr
+    assert "revision 9999_from_the_future, which this iris does not have" in result.stderr
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback():
+    env = {"DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/iris", "IRIS_ENV": "test"}
+    for command in [*DATA_COMMANDS, ("db", "upgrade"), ("db", "current")]:
+        result = iris(*command, env_extra=env)
+        assert result.returncode == 1, (command, result.stderr)
+        assert "iris: database error: connection to server at" in result.stderr and "Traceback" not in result.stderr, (command, result.stderr)
 
 
 def test_tickets_commands_give_the_same_results_and_errors_as_http(client, db_url):

@@ -145,3 +145,15 @@ def test_a_thousand_creates_sent_three_times_make_a_thousand_tickets(served):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM tickets WHERE title LIKE 'idem %'")).scalar() == 1000
     engine.dispose()
+
+
+def test_serve_starts_before_its_database_does_and_answers_503_meanwhile():
+    port = free_port()
+    env = clean_env(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/iris", IRIS_ENV="test", IRIS_HOST="127.0.0.1", IRIS_PORT=str(port))
+    proc = spawn_server([sys.executable, "-m", "iris", "serve", "--workers", "1"], env)
+    try:
+        wait_until_serving(port, proc)
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=15).status_code == 503
+    finally:
+        stop(proc)
+    assert "could not check the database's migrations, serving anyway: connection to server at" in open(proc.log_path).read()
