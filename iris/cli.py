@@ -29,7 +29,7 @@ def _serve(args, settings) -> int:
         migrate.upgrade(url, lock_timeout=settings.migration_lock_timeout)
     else:
         try:
-            migrate.require_current(url, settings.connect_timeout_s, remedy="run `iris db upgrade` first, or serve with --migrate")
+            migrate.require_current(url, settings.connect_timeout_s, remedy=f"{migrate.UPGRADE_FIRST}, or serve with --migrate")
         except OperationalError as exc:
             # Serving anyway is what lets iris start before its database does; requests answer 503 meanwhile.
             print(f"iris serve: could not check the database's migrations, serving anyway: {_first_line(exc)}", file=sys.stderr)

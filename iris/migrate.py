@@ -72,7 +72,10 @@ class SchemaBehind(Exception):
     """The database lacks migrations that this iris has, so its queries would fail on missing tables or columns."""
 
 
-def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = "run `iris db upgrade` first") -> None:
+UPGRADE_FIRST = "run `iris db upgrade` first"
+
+
+def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = UPGRADE_FIRST) -> None:
     """Refuse a database that is behind this iris's migrations; one that is ahead only earns a warning.
 
     A newer iris may have migrated the database (a rolling upgrade); older code usually still works
