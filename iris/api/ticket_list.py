@@ -90,9 +90,9 @@ def list_tickets(request, response):
         response.set_header("X-Total-Count-Skipped", "counting would exceed the time budget")
     kept = [(k, v) for k, v in request.params.items() if k not in ("cursor", "after")]
     pairs = [(k, item) for k, v in kept for item in (v if isinstance(v, list) else [v])]
-    links = [f'</tickets?{urlencode(pairs)}>; rel="first"']
+    links = [f'<{_tickets_url(pairs)}>; rel="first"']
     if page.next_after is not None:
-        links.insert(0, f'</tickets?{urlencode(pairs + [("cursor", cursor.encode(order, page.next_after))])}>; rel="next"')
+        links.insert(0, f'<{_tickets_url(pairs + [("cursor", cursor.encode(order, page.next_after))])}>; rel="next"')
     response.set_header("Link", ", ".join(links))
     if not with_history:
         return [ticket_fields_json(t) for t in page.tickets]
@@ -118,3 +118,7 @@ ROUTE = Route(
     ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), `after` is combined with it or with another sort, or `q` has no word to search for", RULE_BROKEN.model)),
     query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS, INCLUDE),
 )
+
+
+def _tickets_url(pairs: list[tuple[str, str]]) -> str:
+    return f"/tickets?{urlencode(pairs)}" if pairs else "/tickets"

@@ -162,6 +162,13 @@ def test_links_keep_every_filter_and_offer_the_first_page(client, tracker):
         client, "/tickets?assignee=ann&assignee=cy&sort=-due&limit=500&due_after=2000-01-01")
 
 
+def test_links_of_an_unfiltered_list_carry_no_empty_query(client, tracker):
+    response = client.get("/tickets?limit=5")
+    assert link(response.headers, "first") == "/tickets?limit=5"
+    assert link(client.get("/tickets").headers, "first") == "/tickets"
+    assert link(client.get(link(response.headers, "next")).headers, "first") == "/tickets?limit=5"
+
+
 def test_after_keeps_working_for_ticket_id_order(client, tracker):
     t = [x["ticket_id"] for x in tracker]
     assert ids(client.get(f"/tickets?after={t[9]}")) == [t[10], t[11]]
