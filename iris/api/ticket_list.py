@@ -26,7 +26,7 @@ SORT = TextParam(
     "sort", f"comma-separated fields, `-` for descending, from: {', '.join(SORT_KEYS)}; ties go by ticket_id",
     max_length=120, pattern=SORT_PATTERN, expected=f"comma-separated fields (each may start with -) from {', '.join(SORT_KEYS)}",
 )
-STATUS = TextListParam("status", "in one of these statuses (repeatable)")
+STATUS = TextListParam("status", "in one of these statuses (repeatable); one that no workflow has is a 422")
 OPEN = BoolParam("open", "true: status is not a closed one; false: it is")
 ASSIGNEE = TextListParam("assignee", "assigned to one of these (repeatable); `none` means unassigned", max_length=100)
 Q = TextParam(
@@ -115,7 +115,11 @@ ROUTE = Route(
                 "`open` (those totals are kept up to date by the database), which are always counted"
             ),
         },
-    ), _422=Answer("`cursor` is not a cursor of this listing (or of this sort order), `after` is combined with it or with another sort, or `q` has no word to search for", RULE_BROKEN.model)),
+    ), _422=Answer(
+        "`cursor` is not a cursor of this listing (or of this sort order), `after` is combined with it or with another "
+        "sort, `status` names a status no workflow has, or `q` has no word to search for",
+        RULE_BROKEN.model,
+    )),
     query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS, INCLUDE),
 )
 

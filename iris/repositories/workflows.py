@@ -30,6 +30,10 @@ class WorkflowRepository:
     def names(self) -> Sequence[str]:
         return self.session.scalars(select(Workflow.name).order_by(Workflow.name)).all()
 
+    def status_names(self) -> set[str]:
+        """Every status of every workflow: a ticket can be in no other."""
+        return set(self.session.scalars(select(WorkflowStatus.name).distinct()))
+
     def get(self, name: str) -> Optional[Definition]:
         return self.get_many([name]).get(name)
 

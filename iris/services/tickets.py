@@ -72,6 +72,8 @@ def find_tickets(
     with_history: bool = False,
 ) -> TicketPage:
     """One keyset page of the tickets that match `f`, in `sort` order, and the exact total if it is cheap enough."""
+    if f.statuses:
+        _require_known_statuses(session, f.statuses)
     rows, total = fetch_page(session, f, sort, after, limit + 1)
     if not rows and f.q is not None and not has_words(session, f.q):
         # Otherwise `q=the` would answer an empty list, as if no ticket mentioned it: q was ignored, silently.
@@ -84,6 +86,19 @@ def find_tickets(
         total = count_within(session, f, count_budget_ms, statement_timeout_ms, count_max_estimate)
     journals = histories(session, [t.ticket_id for t in page]) if with_history else None
     return TicketPage(page, next_after, total, journals)
+
+
+def _require_known_statuses(session: Session, statuses: Sequence[str]) -> None:
+    # `status=open` for `Open` would otherwise match nothing, silently, like a filter that does not work.
+    known = WorkflowRepository(session).status_names()
+    unknown = [s for s in statuses if s not in known]
+    if not unknown:
+        return
+    by_case = {k.casefold(): k for k in known}
+    hints = [by_case[s.casefold()] for s in unknown if s.casefold() in by_case]
+    hint = f"did you mean {', '.join(map(repr, hints))}?" if hints else f"the statuses are {', '.join(map(repr, sorted(known)))}"
+    named = f"a status {unknown[0]!r}" if len(unknown) == 1 else f"the statuses {', '.join(map(repr, unknown))}"
+    raise RuleBroken({"status": f"no workflow has {named}; {hint}"})
 
 
 def locked(session: Session, ticket_id: int, expected_version: Optional[int]) -> Ticket:
