@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from iris import migrate
 from iris.cli_tickets import add_commands as add_tickets_commands
 from iris.config import ConfigError, load_settings, safe_url
+from iris.db import driver_message
 
 log = logging.getLogger("iris.cli")
 
@@ -32,7 +33,7 @@ def _serve(args, settings) -> int:
             migrate.require_current(url, settings.connect_timeout_s, remedy=f"{migrate.UPGRADE_FIRST}, or serve with --migrate")
         except OperationalError as exc:
             # Serving anyway is what lets iris start before its database does; requests answer 503 meanwhile.
-            print(f"iris serve: could not check the database's migrations, serving anyway: {_first_line(exc)}", file=sys.stderr)
+            print(f"iris serve: could not check the database's migrations, serving anyway: {driver_message(exc)}", file=sys.stderr)
     from iris.server import serve
 
     serve(settings.with_database_url(url), workers=args.workers or settings.workers)
@@ -164,11 +165,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _first_line(exc: Exception) -> str:
-    """The driver's own message (e.g. "connection to server at ... failed: Connection refused"), not SQLAlchemy's wrapping."""
-    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -185,7 +181,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"iris: {exc}", file=sys.stderr)
         return 1
     except (OperationalError, psycopg2.OperationalError) as exc:  # `iris seed` drives psycopg2 directly
-        print(f"iris: database error: {_first_line(exc)}", file=sys.stderr)
+        print(f"iris: database error: {driver_message(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # `iris tickets list | head`: the reader has all it wanted; no traceback, and nothing more to flush at exit.

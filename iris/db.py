@@ -42,3 +42,8 @@ def one_session(url: URL, **engine_options) -> Iterator[Session]:
     finally:
         session.close()
         engine.dispose()
+
+
+def driver_message(exc: Exception) -> str:
+    """The driver's own first line (e.g. "connection to server at ... failed: Connection refused"), not SQLAlchemy's wrapping."""
+    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]

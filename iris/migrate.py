@@ -3,14 +3,15 @@
 import logging
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
@@ -75,28 +76,46 @@ class SchemaBehind(Exception):
 UPGRADE_FIRST = "run `iris db upgrade` first"
 
 
-def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = UPGRADE_FIRST) -> None:
-    """Refuse a database that is behind this iris's migrations; one that is ahead only earns a warning.
+@dataclass(frozen=True)
+class Revisions:
+    """This iris's migrations: the newest, and every one it knows."""
 
-    A newer iris may have migrated the database (a rolling upgrade); older code usually still works
-    against added tables and columns, so that is not a reason to stop serving.
-    """
+    head: str
+    known: frozenset[str]
+
+    def unknown(self, current: Sequence[str]) -> list[str]:
+        """Revisions of a newer iris (a rolling upgrade); older code usually works against added tables and columns."""
+        return [revision for revision in current if revision not in self.known]
+
+    def lacking(self, current: Sequence[str]) -> Optional[str]:
+        """Why a database at `current` cannot serve this iris, or None when it can (at head, or ahead of it)."""
+        if tuple(current) == (self.head,) or self.unknown(current):
+            return None
+        where = f"at revision {', '.join(current)}" if current else "not migrated by iris yet (it has no alembic_version)"
+        return f"the database is {where}, and this iris needs revision {self.head}"
+
+
+@lru_cache(maxsize=1)
+def revisions() -> Revisions:
     script = ScriptDirectory.from_config(alembic_config())
-    head = script.get_current_head()
+    return Revisions(script.get_current_head(), frozenset(r.revision for r in script.walk_revisions()))
+
+
+def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = UPGRADE_FIRST) -> None:
+    """Refuse a database that is behind this iris's migrations; one that is ahead only earns a warning."""
     engine = create_engine(url, connect_args={"connect_timeout": connect_timeout_s})
     try:
         with engine.connect() as conn, _quiet(logging.getLogger("alembic.runtime.migration")):
             current = MigrationContext.configure(conn).get_current_heads()
     finally:
         engine.dispose()
-    if current == (head,):
-        return
-    unknown = [revision for revision in current if not _is_known(script, revision)]
+    ours = revisions()
+    unknown = ours.unknown(current)
     if unknown:
         log.warning("the database is at revision %s, which this iris does not have (did a newer iris migrate it?)", ", ".join(unknown))
-        return
-    where = f"at revision {', '.join(current)}" if current else "not migrated by iris yet (it has no alembic_version)"
-    raise SchemaBehind(f"the database is {where}, and this iris needs revision {head}: {remedy}")
+    problem = ours.lacking(current)
+    if problem:
+        raise SchemaBehind(f"{problem}: {remedy}")
 
 
 @contextmanager
@@ -108,13 +127,6 @@ def _quiet(logger: logging.Logger) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-
-
-def _is_known(script: ScriptDirectory, revision: str) -> bool:
-    try:
-        return script.get_revision(revision) is not None
-    except CommandError:  # alembic's word for "no such revision"
-        return False
 
 
 def upgrade(url: URL, revision: str = "head", lock_timeout: Optional[str] = None) -> None:

@@ -14,7 +14,7 @@ PRECONDITION_REQUIRED = Answer("A write needs If-Match (or `version` in the body
 NOT_MODIFIED = Answer("If-None-Match names the current version: nothing to send")
 SERVER_ERROR = Answer("Unexpected error; the details are in the server log, never in the answer", ErrorBody)
 UNAVAILABLE = Answer(
-    "The database is unavailable or too slow; retry later",
+    "The database is unavailable, too slow, or lacks migrations that this iris needs (`GET /health` says which); retry later",
     ErrorBody,
     headers={"Retry-After": Header("seconds to wait before retrying", {"type": "integer"})},
 )

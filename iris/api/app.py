@@ -8,6 +8,7 @@ import hug
 from sqlalchemy.engine import Engine
 
 import iris
+from iris import migrate
 from iris.api import comments, docs, errors, health, tickets, workflows
 from iris.api.http import check_query
 from iris.api.middleware import AppState, NoBodyStatuses, OneAllowList, RequestBody, SessionPerRequest, UnknownMethods
@@ -80,7 +81,7 @@ def create_app(settings: Settings) -> App:
         connect_timeout_s=settings.connect_timeout_s,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    state = AppState(make_session_factory(engine), settings)
+    state = AppState(make_session_factory(engine), settings, migrate.revisions())
     api = build_api(state, settings)
     state.openapi = build_document(api, title="iris", version=iris.__version__)
     falcon_api = api.http.server(default_not_found=False)

@@ -4,9 +4,10 @@ import json
 import logging
 
 import falcon
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from iris.api.http import ApiError
+from iris.db import driver_message
 from iris.errors import BulkItemFailed, Conflict, InvalidInput, IrisError, NotFound, PreconditionRequired, RuleBroken, VersionMismatch
 from iris.api.preconditions import etag
 
@@ -47,6 +48,19 @@ def database_unavailable(req, resp, exc: OperationalError, params) -> None:
     raise ApiError(falcon.HTTP_503, {"database": "unavailable or too slow; try again"}, headers={"Retry-After": "1"})
 
 
+# undefined_table, undefined_column: what this iris's SQL meets in a database behind its migrations.
+MISSING_SCHEMA = frozenset({"42P01", "42703"})
+
+
+def schema_missing(req, resp, exc: ProgrammingError, params) -> None:
+    """A table or column this iris needs is not there: the database was downgraded, or replaced, under a running server."""
+    if getattr(exc.orig, "pgcode", None) not in MISSING_SCHEMA:
+        unexpected(req, resp, exc, params)
+    log.error("the database lacks a table or column on %s %s: %s", req.method, req.path, driver_message(exc))
+    # Not fixed by retrying at once, as a lost connection may be: someone has to run the migrations.
+    raise ApiError(falcon.HTTP_503, {"database": "lacks a table or column that this iris needs; GET /health says why"}, headers={"Retry-After": "30"})
+
+
 def integrity_conflict(req, resp, exc: IntegrityError, params) -> None:
     """A constraint tripped by a concurrent change (e.g. a status removed while a ticket moved into it)."""
     log.info("integrity conflict on %s %s: %s", req.method, req.path, exc.orig.__class__.__name__)
@@ -80,6 +94,7 @@ def install(falcon_api) -> None:
     # falcon 2 tries handlers newest first, so the catch-all goes in before the specific ones.
     falcon_api.add_error_handler(Exception, unexpected)
     falcon_api.add_error_handler(OperationalError, database_unavailable)
+    falcon_api.add_error_handler(ProgrammingError, schema_missing)
     falcon_api.add_error_handler(IntegrityError, integrity_conflict)
     falcon_api.add_error_handler(IrisError, domain_error)
     falcon_api.set_error_serializer(serialize)

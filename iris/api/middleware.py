@@ -7,6 +7,7 @@ import falcon
 from sqlalchemy.orm import Session
 
 from iris.config import Settings
+from iris.migrate import Revisions
 
 from iris.api.http import ApiError
 
@@ -79,6 +80,7 @@ class AppState:
 
     session_factory: Callable[[], Session]
     settings: Settings
+    revisions: Revisions
     openapi: dict = field(default_factory=dict)
 
 

@@ -171,6 +171,36 @@ def test_health_is_503_json_when_the_database_is_unreachable():
     app.engine.dispose()
 
 
+def test_a_running_server_says_when_its_database_falls_behind_its_migrations(empty_db):
+    """Not `/health` ok while every request is a 500: the database was replaced, or downgraded, under the server."""
+    import webtest
+
+    from iris import migrate
+    from iris.api.app import create_app
+    from iris.config import Settings
+
+    app = create_app(Settings(env="test", database_url=empty_db, require_if_match=False))
+    client, head = webtest.TestApp(app), migrate.revisions().head
+    try:
+        assert client.get("/health", status=503).json == {"errors": {"database": (
+            f"the database is not migrated by iris yet (it has no alembic_version), and this iris needs revision {head}: "
+            "run `iris db upgrade` first"
+        )}}
+        lacking = {"errors": {"database": "lacks a table or column that this iris needs; GET /health says why"}}
+        assert client.get("/tickets", status=503).json == lacking
+        migrate.upgrade(empty_db)
+        assert client.get("/health").json == {"status": "ok", "database": "ok"}
+        client.put_json("/tickets", TUTORIAL_BODY, status=201)
+        migrate.downgrade(empty_db, "-1")
+        below = client.get("/health", status=503).json["errors"]["database"]
+        assert below.startswith("the database is at revision ") and f"this iris needs revision {head}" in below
+        assert client.get("/tickets", status=503).headers["Retry-After"] == "30"
+        assert client.get("/tickets", status=503).json == lacking, "the unfiltered total needs ticket_counts, the newest table"
+        assert client.get("/tickets/1").json["title"] == TUTORIAL_BODY["title"], "what still works, works"
+    finally:
+        app.engine.dispose()
+
+
 def test_big_strings_are_bounded(client):
     response = client.put_json("/tickets", {"title": "x" * 201}, status=400)
     assert "title" in response.json["errors"]
