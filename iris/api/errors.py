@@ -55,7 +55,7 @@ MISSING_SCHEMA = frozenset({"42P01", "42703"})
 def schema_missing(req, resp, exc: ProgrammingError, params) -> None:
     """A table or column this iris needs is not there: the database was downgraded, or replaced, under a running server."""
     if getattr(exc.orig, "pgcode", None) not in MISSING_SCHEMA:
-        unexpected(req, resp, exc, params)
+        return unexpected(req, resp, exc, params)  # a bug of ours: logged in full, a generic 500
     log.error("the database lacks a table or column on %s %s: %s", req.method, req.path, driver_message(exc))
     # Not fixed by retrying at once, as a lost connection may be: someone has to run the migrations.
     raise ApiError(falcon.HTTP_503, {"database": "lacks a table or column that this iris needs; GET /health says why"}, headers={"Retry-After": "30"})
