@@ -2,18 +2,17 @@
 
 import logging
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.orm import Session
 
 from iris.config import ConfigError, Settings, load_settings
 
@@ -101,12 +100,19 @@ def revisions() -> Revisions:
     return Revisions(script.get_current_head(), frozenset(r.revision for r in script.walk_revisions()))
 
 
+def current_revisions(conn: Connection | Session) -> list[str]:
+    """The database's alembic revisions; none when iris has never migrated it."""
+    if not conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL")):
+        return []
+    return list(conn.scalars(text("SELECT version_num FROM alembic_version")))
+
+
 def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = UPGRADE_FIRST) -> None:
     """Refuse a database that is behind this iris's migrations; one that is ahead only earns a warning."""
     engine = create_engine(url, connect_args={"connect_timeout": connect_timeout_s})
     try:
-        with engine.connect() as conn, _quiet(logging.getLogger("alembic.runtime.migration")):
-            current = MigrationContext.configure(conn).get_current_heads()
+        with engine.connect() as conn:
+            current = current_revisions(conn)
     finally:
         engine.dispose()
     ours = revisions()
@@ -116,17 +122,6 @@ def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = UPGRADE_
     problem = ours.lacking(current)
     if problem:
         raise SchemaBehind(f"{problem}: {remedy}")
-
-
-@contextmanager
-def _quiet(logger: logging.Logger) -> Iterator[None]:
-    """Without alembic's "Context impl PostgresqlImpl" lines: a check that migrates nothing has nothing to report."""
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def upgrade(url: URL, revision: str = "head", lock_timeout: Optional[str] = None) -> None:

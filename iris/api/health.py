@@ -1,25 +1,14 @@
 import logging
 
 import falcon
-from sqlalchemy import text
 
 from iris.api.answers import SERVER_ERROR, BAD_REQUEST
 from iris.api.middleware import db
 from iris.api.routes import Answer, Route
-from iris.migrate import UPGRADE_FIRST
+from iris.migrate import UPGRADE_FIRST, current_revisions
 from iris.schemas import ErrorBody, HealthOut
 
 log = logging.getLogger("iris.api")
-
-HAS_VERSION_TABLE = text("SELECT to_regclass('alembic_version') IS NOT NULL")
-CURRENT_REVISIONS = text("SELECT version_num FROM alembic_version")
-
-
-def current_revisions(session) -> list[str]:
-    """The database's alembic revisions; none when iris has never migrated it."""
-    if not session.scalar(HAS_VERSION_TABLE):
-        return []
-    return list(session.scalars(CURRENT_REVISIONS))
 
 
 def health(request, response):
