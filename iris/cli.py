@@ -73,13 +73,13 @@ def _gave_up(command: str, settings, writes: str, outcome: str) -> int:
 def _recount(url, settings, check_only: bool) -> int:
     from psycopg2.errors import LockNotAvailable
 
-    from iris.db import one_session
+    from iris.db import one_unit_of_work
     from iris.services import ticket_counts
 
     migrate.require_current(url, settings.connect_timeout_s)
     try:
-        with one_session(url, statement_timeout_ms=0) as session:
-            drifts = ticket_counts.check(session) if check_only else ticket_counts.recount(session, settings.migration_lock_timeout)
+        with one_unit_of_work(url, statement_timeout_ms=0) as uow:
+            drifts = ticket_counts.check(uow) if check_only else ticket_counts.recount(uow, settings.migration_lock_timeout)
     except OperationalError as error:
         if not isinstance(error.orig, LockNotAvailable):
             raise
@@ -118,11 +118,11 @@ def _seed(args, settings) -> int:
 
 
 def _purge_keys(args, settings) -> int:
-    from iris.db import one_session
+    from iris.db import one_unit_of_work
     from iris.services.idempotency import purge_expired
 
-    with one_session(migrate.usable_database_url(settings)) as session:
-        removed = purge_expired(session, settings.idempotency_ttl_hours)
+    with one_unit_of_work(migrate.usable_database_url(settings)) as uow:
+        removed = purge_expired(uow, settings.idempotency_ttl_hours)
     print(f"iris purge-keys: removed {removed} expired key(s)", file=sys.stderr)
     return 0
 

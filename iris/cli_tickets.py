@@ -9,11 +9,12 @@ import re
 import sys
 
 from iris import migrate
-from iris.api.errors import describe
-from iris.db import one_session
-from iris.errors import InvalidInput, IrisError, PreconditionRequired
-from iris.schemas import CommentCreate, TicketCreate, TicketPatch, TransitionRequest, parse, ticket_detail_json, ticket_json
+from iris.api.error_mapping import describe
+from iris.db import one_unit_of_work
+from iris.errors import InvalidInput, IrisError
+from iris.schemas import CommentCreate, TicketCreate, TicketPatch, TransitionRequest, comment_json, parse, ticket_detail_json, ticket_json
 from iris.services import comments, tickets, workflows
+from iris.services.preconditions import Precondition, expect
 
 
 CLEARABLE = ("assignee", "description", "due")
@@ -74,36 +75,46 @@ def _given(**fields) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _version(given: int | None, settings) -> int | None:
-    if given is None and settings.require_if_match:
-        raise PreconditionRequired("ticket")
-    return given
+def _expected(version: int | None, settings) -> Precondition:
+    return expect(None, version, settings.require_if_match)  # --version is the CLI's If-Match
 
 
-def _update(args, session, settings) -> dict:
+def _create(args, uow, settings) -> dict:
+    fields = _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due, workflow=args.workflow)
+    return ticket_json(tickets.open_ticket(uow, parse(TicketCreate, fields)).item)
+
+
+def _update(args, uow, settings) -> dict:
     given = _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due)
     both = sorted(set(given) & set(args.clear))
     if both:
         raise InvalidInput({name: "given a value and --clear at once" for name in both})
     patch = parse(TicketPatch, {**given, **{name: None for name in args.clear}, **_given(version=args.version)})
-    return ticket_json(tickets.edit_ticket(session, args.ticket_id, patch, _version(patch.version, settings)))
+    return ticket_json(tickets.edit_ticket(uow, args.ticket_id, patch, _expected(patch.version, settings)))
 
 
-def _call(args, session, settings) -> dict | None:
-    if args.action == "get":
-        return ticket_detail_json(*tickets.get_ticket_detail(session, args.ticket_id))
-    if args.action == "create":
-        data = parse(TicketCreate, _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due, workflow=args.workflow))
-        return tickets.open_ticket(session, data).body
-    if args.action == "update":
-        return _update(args, session, settings)
-    if args.action == "delete":
-        tickets.delete_ticket(session, args.ticket_id, _version(args.version, settings))
-        return None
-    if args.action == "comment":
-        return comments.comment_on(session, args.ticket_id, parse(CommentCreate, _given(body=args.text, author=args.author))).body
+def _delete(args, uow, settings) -> None:
+    tickets.delete_ticket(uow, args.ticket_id, _expected(args.version, settings))
+
+
+def _comment(args, uow, settings) -> dict:
+    data = parse(CommentCreate, _given(body=args.text, author=args.author))
+    return comment_json(comments.comment_on(uow, args.ticket_id, data).item)
+
+
+def _move(args, uow, settings) -> dict:
     move = parse(TransitionRequest, _given(to=args.status, comment=args.comment, version=args.version))
-    return ticket_detail_json(*workflows.move_ticket(session, args.ticket_id, move, _version(move.version, settings)))
+    return ticket_detail_json(workflows.move_ticket(uow, args.ticket_id, move, _expected(move.version, settings)))
+
+
+ACTIONS = {
+    "get": lambda args, uow, settings: ticket_detail_json(tickets.get_ticket_detail(uow, args.ticket_id)),
+    "create": _create,
+    "update": _update,
+    "delete": _delete,
+    "comment": _comment,
+    "move": _move,
+}
 
 
 def _list(args, settings) -> int:
@@ -134,9 +145,9 @@ def run(args, settings) -> int:
     url = migrate.usable_database_url(settings)
     if args.action == "list":
         return _list(args, settings.with_database_url(url))
-    with one_session(url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms) as session:
+    with one_unit_of_work(url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms) as uow:
         try:
-            answer = _call(args, session, settings)
+            answer = ACTIONS[args.action](args, uow, settings)
             if answer is None:  # HTTP's 204: no body to print
                 print(f"iris tickets {args.action}: ticket {args.ticket_id} deleted", file=sys.stderr)
             else:

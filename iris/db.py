@@ -7,6 +7,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
+
 
 def make_engine(url: URL, *, connect_timeout_s: int = 5, statement_timeout_ms: int = 15000, pool_size: int = 5) -> Engine:
     """An engine whose every wait is bounded: connecting, each statement, and dead peers (TCP keepalives)."""
@@ -33,14 +35,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def one_session(url: URL, **engine_options) -> Iterator[Session]:
-    """A session on its own one-connection engine, for a command that does one piece of work and exits."""
+def one_unit_of_work(url: URL, **engine_options) -> Iterator[SqlAlchemyUnitOfWork]:
+    """A unit of work on its own one-connection engine, for a command that does one use case and exits."""
     engine = make_engine(url, pool_size=1, **engine_options)
-    session = make_session_factory(engine)()
+    uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
     try:
-        yield session
+        yield uow
     finally:
-        session.close()
+        uow.close()
         engine.dispose()
 
 

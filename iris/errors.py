@@ -1,6 +1,6 @@
-"""Domain errors. They know nothing of HTTP; iris/api/errors.py maps them to status codes in one place."""
+"""Domain errors. They know nothing of HTTP; iris/api/error_mapping.py maps them to status codes in one place."""
 
-from typing import Optional
+from typing import Union
 
 
 class IrisError(Exception):
@@ -14,16 +14,8 @@ class NotFound(IrisError):
         self.key = key
 
 
-class InvalidInput(IrisError):
-    """The request is malformed; `errors` maps each offending field to what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class RuleBroken(IrisError):
-    """A well-formed request that a rule forbids (an illegal move, an invalid workflow definition).
+class FieldErrors(IrisError):
+    """An error that names each offending field (or topic) with what is wrong with it.
 
     `details` carries extra keys for the answer, such as the moves that are allowed.
     """
@@ -34,12 +26,16 @@ class RuleBroken(IrisError):
         self.details = details
 
 
-class Conflict(IrisError):
-    """The request clashes with the current state (a status that tickets are still in)."""
+class InvalidInput(FieldErrors):
+    """The request is malformed."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+
+class RuleBroken(FieldErrors):
+    """A well-formed request that a rule forbids (an illegal move, an invalid workflow definition)."""
+
+
+class Conflict(FieldErrors):
+    """The request clashes with the current state (a status that tickets are still in)."""
 
 
 class VersionMismatch(IrisError):
@@ -48,12 +44,6 @@ class VersionMismatch(IrisError):
     def __init__(self, resource: str, key: object, current: int):
         super().__init__(f"{resource} {key} has changed: its current version is {current}")
         self.resource, self.key, self.current = resource, key, current
-
-    @classmethod
-    def check(cls, resource: str, key: object, current: int, expected: Optional[int]) -> None:
-        """Raise unless the client expects the current version (None: it accepts any)."""
-        if expected is not None and expected != current:
-            raise cls(resource, key, current)
 
 
 class PreconditionRequired(IrisError):
@@ -65,8 +55,11 @@ class PreconditionRequired(IrisError):
 
 
 class BulkItemFailed(IrisError):
-    """One item of a bulk change failed, so none was applied."""
+    """One item of a bulk change failed, so none was applied; `cause` says why."""
 
-    def __init__(self, index: int, ticket_id: Optional[int], reason: str, status: int, message: str):
-        super().__init__(f"item {index} (ticket {ticket_id}): {reason}: {message}")
-        self.index, self.ticket_id, self.reason, self.status, self.message = index, ticket_id, reason, status, message
+    REASONS = {NotFound: "not found", VersionMismatch: "version mismatch"}
+
+    def __init__(self, index: int, ticket_id: int, cause: Union[NotFound, VersionMismatch]):
+        self.reason = self.REASONS[type(cause)]
+        super().__init__(f"item {index} (ticket {ticket_id}): {self.reason}: {cause}")
+        self.index, self.ticket_id, self.cause = index, ticket_id, cause

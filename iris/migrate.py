@@ -11,10 +11,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import URL
 
 from iris.config import ConfigError, Settings, load_settings
+from iris.repositories.schema import SchemaRepository
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +100,12 @@ def revisions() -> Revisions:
     return Revisions(script.get_current_head(), frozenset(r.revision for r in script.walk_revisions()))
 
 
-def current_revisions(conn: Connection | Session) -> list[str]:
-    """The database's alembic revisions; none when iris has never migrated it."""
-    if not conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL")):
-        return []
-    return list(conn.scalars(text("SELECT version_num FROM alembic_version")))
-
-
 def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = UPGRADE_FIRST) -> None:
     """Refuse a database that is behind this iris's migrations; one that is ahead only earns a warning."""
     engine = create_engine(url, connect_args={"connect_timeout": connect_timeout_s})
     try:
         with engine.connect() as conn:
-            current = current_revisions(conn)
+            current = SchemaRepository(conn).current_revisions()
     finally:
         engine.dispose()
     ours = revisions()

@@ -10,6 +10,9 @@ from typing import Optional
 
 from sqlalchemy.engine import Engine
 
+from iris.db import make_session_factory
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
+
 from iris.seed_words import CONTENT, VOCABULARY
 
 # Word frequencies follow Zipf-Mandelbrot, p(rank) ~ 1/(rank + 2.7), the classic fit for English
@@ -117,37 +120,40 @@ def seed(
     triggers); it waits at most `lock_timeout` (0: for ever) for theirs to finish before it starts.
     """
     rng = random.Random(seed_value)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        # Reserve a block of ids so concurrent writers cannot interleave with this one.
-        cursor.execute("SELECT nextval('tickets_ticket_id_seq')")
-        first = cursor.fetchone()[0]
-        cursor.execute("SELECT setval('tickets_ticket_id_seq', %s)", (first + tickets - 1,))
-        cursor.execute(STAGE)
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
-        for table, trigger in SEARCH_TRIGGERS:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-        cursor.execute("SELECT set_config('lock_timeout', '0', true)")
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+        cursor = uow.session.connection().connection.cursor()  # psycopg2's own, for COPY
+        first = _reserve_ids(cursor, tickets)
+        _search_triggers(cursor, "DISABLE", lock_timeout)
         bar = progress or Progress(tickets, "tickets")
         for start in range(0, tickets, BATCH):
             count = min(BATCH, tickets - start)
             _copy(cursor, "seed_tickets", TICKET_COLUMNS, ticket_rows(rng, first + start, count, tickets))
             if comments_per_ticket:
-                _copy(cursor, "seed_comments", "ticket_id, author, body, created", comment_rows(rng, first + start, count, comments_per_ticket))
+                rows = comment_rows(rng, first + start, count, comments_per_ticket)
+                _copy(cursor, "seed_comments", "ticket_id, author, body, created", rows)
             cursor.execute(INSERT_STAGED)
             bar.advance(count)
-        for table, trigger in SEARCH_TRIGGERS:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+        _search_triggers(cursor, "ENABLE")
         cursor.execute("ANALYZE tickets")
         cursor.execute("ANALYZE comments")
-        raw.commit()
-        return first, first + tickets - 1
-    except BaseException:
-        raw.rollback()
-        raise
-    finally:
-        raw.close()
+        uow.commit()
+    return first, first + tickets - 1
+
+
+def _reserve_ids(cursor, tickets: int) -> int:
+    """Reserve a block of ids so concurrent writers cannot interleave with this one; returns the first."""
+    cursor.execute("SELECT nextval('tickets_ticket_id_seq')")
+    first = cursor.fetchone()[0]
+    cursor.execute("SELECT setval('tickets_ticket_id_seq', %s)", (first + tickets - 1,))
+    cursor.execute(STAGE)
+    return first
+
+
+def _search_triggers(cursor, action: str, lock_timeout: str = "0") -> None:
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
+    for table, trigger in SEARCH_TRIGGERS:
+        cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
+    cursor.execute("SELECT set_config('lock_timeout', '0', true)")
 
 
 def comment_rows(rng: random.Random, first_id: int, count: int, per_ticket: int):

@@ -9,9 +9,9 @@ from sqlalchemy.engine import Engine
 
 import iris
 from iris import migrate
-from iris.api import comments, docs, errors, health, tickets, workflows
-from iris.api.http import check_query
-from iris.api.middleware import AppState, NoBodyStatuses, OneAllowList, RequestBody, SessionPerRequest, UnknownMethods
+from iris.api import comments, docs, error_handlers, health, tickets, workflows
+from iris.api.middleware import AppState, NoBodyStatuses, OneAllowList, RequestBody, UnitOfWorkPerRequest, UnknownMethods
+from iris.api.request_parsing import check_query
 from iris.api.openapi import build_document
 from iris.api.routes import Route
 from iris.config import Settings
@@ -60,7 +60,7 @@ def build_api(state: AppState, settings: Settings) -> hug.API:
     api = hug.API(f"iris.api.app_{next(_app_numbers)}")
     api.future = True  # no comma-splitting of query values
     api.http.add_middleware(RequestBody(settings.max_body_bytes))
-    api.http.add_middleware(SessionPerRequest(state))
+    api.http.add_middleware(UnitOfWorkPerRequest(state))
     api.http.add_middleware(NoBodyStatuses())
     api.http.add_middleware(OneAllowList())
     api.http.add_middleware(UnknownMethods())
@@ -88,5 +88,5 @@ def create_app(settings: Settings) -> App:
     falcon_api.req_options.keep_blank_qs_values = True  # `?status=` is an error to report, not nothing
     # `/tickets/` would otherwise reach `/tickets/{ticket_id}` with an empty id, and `/tickets/1/` no route.
     falcon_api.req_options.strip_url_path_trailing_slash = True
-    errors.install(falcon_api)
+    error_handlers.install(falcon_api)
     return App(falcon_api, engine, settings, api, state.openapi)

@@ -1,4 +1,4 @@
-"""Per-request plumbing: bounded bodies, path parameters, and one database session per request."""
+"""Per-request plumbing: bounded bodies, path parameters, and one unit of work per request."""
 
 from dataclasses import dataclass, field
 from typing import Callable
@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from iris.config import Settings
 from iris.migrate import Revisions
-
-from iris.api.http import ApiError
+from iris.services.journal import ANONYMOUS
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
+from iris.api.error_handlers import ApiError
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -76,32 +77,33 @@ class NoBodyStatuses:
 
 @dataclass
 class AppState:
-    """What routes may reach besides the request: the session factory and the API description."""
+    """What routes may reach besides the request: units of work, the settings and the API description."""
 
     session_factory: Callable[[], Session]
     settings: Settings
     revisions: Revisions
     openapi: dict = field(default_factory=dict)
 
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory, actor=ANONYMOUS)
 
-class SessionPerRequest:
-    """Hands routes a lazily opened session; whatever happened, it is rolled back and closed at the end."""
+
+class UnitOfWorkPerRequest:
+    """Gives each request one unit of work (its session opens when first used) and closes it at the end,
+    whatever happened, so no connection outlives its request."""
 
     def __init__(self, state: AppState):
         self.state = state
 
     def process_request(self, req, resp) -> None:
-        req.context.session = None
         req.context.state = self.state
+        req.context.uow = self.state.unit_of_work()
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
-        session = getattr(req.context, "session", None)
-        if session is not None:
-            req.context.session = None
-            session.close()  # rolls back whatever the use case did not commit, and returns the connection
+        uow = getattr(req.context, "uow", None)
+        if uow is not None:
+            uow.close()
 
 
-def db(req):
-    if req.context.session is None:
-        req.context.session = req.context.state.session_factory()
-    return req.context.session
+def unit_of_work(req) -> SqlAlchemyUnitOfWork:
+    return req.context.uow

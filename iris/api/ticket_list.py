@@ -1,23 +1,26 @@
 """GET /tickets: filters, search, sort and keyset paging, parsed here and run by one service call."""
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode
 
 from iris.api import cursor
 from iris.api.answers import RULE_BROKEN, reads
-from iris.api.middleware import db
-from iris.api.routes import Answer, BoolParam, Header, IntParam, Route, TextListParam, TextParam, TimeParam
+from iris.api.middleware import unit_of_work
+from iris.api import paging
+from iris.api.routes import Answer, BoolParam, Header, Route, TextListParam, TextParam, TimeParam
 from iris.errors import RuleBroken
-from iris.repositories.ticket_list import RANK, SORT_KEYS, SortKey, TicketFilter
-from iris.schemas import TicketOut, ticket_fields_json
+from iris.repositories.ticket_list import RANK, SORT_KEYS, CountBudget, SortKey, TicketFilter
+from iris.schemas import TicketOut, ticket_json
 from iris.schemas.history import HistoryEntry, history_json
 from iris.services import tickets as service
+from iris.services.tickets import TicketQuery
 
 KEY_TYPES = {"ticket_id": int, "created": datetime, "updated": datetime, "due": datetime, "title": str, "status": str, "assignee": str, RANK: float}
 SORT_PATTERN = r"^-?(%s)(,-?(%s))*$" % ("|".join(SORT_KEYS), "|".join(SORT_KEYS))
 
-LIMIT = IntParam("limit", "page size (at most 500)", minimum=1, maximum=500, default=50)
-AFTER = IntParam("after", "only tickets with a larger id (ticket_id order only; `cursor` works for every order)")
+LIMIT = replace(paging.LIMIT, description="page size (at most 500)")
+AFTER = replace(paging.AFTER, description="only tickets with a larger id (ticket_id order only; `cursor` works for every order)")
 CURSOR = TextParam(
     "cursor", "opaque: the `cursor` of a `Link: rel=\"next\"`", max_length=2000, pattern=r"^[A-Za-z0-9_-]+$",
     expected="a cursor from a Link header",
@@ -65,39 +68,50 @@ def _sort(raw, searching: bool) -> list[SortKey]:
     return keys
 
 
+def _order(keys) -> str:
+    return ",".join(("-" if k.descending else "") + k.name for k in keys)
+
+
 def list_tickets(request, response):
+    query = _query(request)
+    order = _order(query.sort)
+    settings = request.context.state.settings
+    budget = CountBudget(settings.count_budget_ms, settings.count_max_estimate, settings.statement_timeout_ms)
+    page = service.find_tickets(unit_of_work(request), query, budget)
+    if page.total is not None:
+        response.set_header("X-Total-Count", str(page.total))
+    else:
+        response.set_header("X-Total-Count-Skipped", "counting would exceed the time budget")
+    response.set_header("Link", _links(request, order, page.next_after))
+    if not query.with_history:
+        return [ticket_json(t) for t in page.tickets]
+    journals = page.histories or {}
+    return [{**ticket_json(t), "history": [history_json(e) for e in journals.get(t.ticket_id, [])]} for t in page.tickets]
+
+
+def _query(request) -> TicketQuery:
     f = TicketFilter(
         statuses=STATUS.from_query(request), open=OPEN.from_query(request), assignees=ASSIGNEE.from_query(request),
         overdue=OVERDUE.from_query(request), q=Q.from_query(request),
         **{name: param.from_query(request) for name, param in TIMES.items()},
     )
     keys = _sort(SORT.from_query(request), f.q is not None)
-    order = ",".join(("-" if k.descending else "") + k.name for k in keys)
+    order = _order(keys)
     after_id, token = AFTER.from_query(request), CURSOR.from_query(request)
     if after_id is not None and (token is not None or order != "ticket_id"):
         raise RuleBroken({"after": "works only in ticket_id order and without cursor; use cursor"})
     after = [after_id] if after_id is not None else cursor.decode(token, order, [KEY_TYPES[k.name] for k in keys])
-    limit, with_history = LIMIT.from_query(request), INCLUDE.from_query(request) is not None
-    settings = request.context.state.settings
-    page = service.find_tickets(
-        db(request), f, keys, after=after, limit=limit,
-        count_budget_ms=settings.count_budget_ms, statement_timeout_ms=settings.statement_timeout_ms,
-        count_max_estimate=settings.count_max_estimate, with_history=with_history,
-    )
-    if page.total is not None:
-        response.set_header("X-Total-Count", str(page.total))
-    else:
-        response.set_header("X-Total-Count-Skipped", "counting would exceed the time budget")
+    return TicketQuery(f, keys, after, LIMIT.from_query(request), INCLUDE.from_query(request) is not None)
+
+
+def _links(request, order: str, next_after) -> str:
+    """`first`, and `next` while more remain; both keep every filter."""
     kept = [(k, v) for k, v in request.params.items() if k not in ("cursor", "after")]
     pairs = [(k, item) for k, v in kept for item in (v if isinstance(v, list) else [v])]
     links = [f'<{_tickets_url(pairs)}>; rel="first"']
-    if page.next_after is not None:
-        links.insert(0, f'<{_tickets_url(pairs + [("cursor", cursor.encode(order, page.next_after))])}>; rel="next"')
-    response.set_header("Link", ", ".join(links))
-    if not with_history:
-        return [ticket_fields_json(t) for t in page.tickets]
-    journals = page.histories or {}
-    return [{**ticket_fields_json(t), "history": [history_json(e) for e in journals.get(t.ticket_id, [])]} for t in page.tickets]
+    if next_after is not None:
+        links.insert(0, f'<{_tickets_url(pairs + [("cursor", cursor.encode(order, next_after))])}>; rel="next"')
+    return ", ".join(links)
 
 
 ROUTE = Route(

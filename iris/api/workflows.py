@@ -3,20 +3,20 @@
 import falcon
 
 from iris.api.answers import CONFLICT, NOT_FOUND, NOT_MODIFIED, RULE_BROKEN, guarded, reads
-from iris.api.preconditions import ETAG, IF_MATCH, IF_NONE_MATCH, etag, expected_version, not_modified
-from iris.api.http import json_body
-from iris.api.middleware import db
+from iris.api.middleware import unit_of_work
+from iris.api.preconditions import ETAG, IF_NONE_MATCH, WRITE_HEADERS, etag, not_modified, precondition
+from iris.api.request_parsing import json_body
 from iris.api.routes import Answer, NameParam, Route
 from iris.api.tickets import TICKET_ID
 from iris.schemas import (
     TicketDetail,
     TransitionRefused,
-    ticket_detail_json,
     TransitionRequest,
     TransitionsOut,
     WorkflowDefinition,
     WorkflowOut,
     parse,
+    ticket_detail_json,
     workflow_json,
 )
 from iris.services import workflows as service
@@ -25,22 +25,18 @@ WORKFLOW = NameParam("name", "the workflow's name")
 
 
 def list_workflows(request, response):
-    return [workflow_json(w) for w in service.list_workflows(db(request))]
+    return [workflow_json(w) for w in service.list_workflows(unit_of_work(request))]
 
 
 def get_workflow(request, response):
-    definition = service.get_workflow(db(request), WORKFLOW.from_path(request))
+    definition = service.get_workflow(unit_of_work(request), WORKFLOW.from_path(request))
     return None if not_modified(request, response, definition.version) else workflow_json(definition)
 
 
 def put_workflow(request, response):
     name = WORKFLOW.from_path(request)
     data = parse(WorkflowDefinition, json_body(request))
-    # Creating needs no precondition; replacing does (the service knows which it is).
-    given = request.get_header("If-Match") is not None or data.version is not None
-    expected = expected_version(request, data.version, "workflow") if given else None
-    required = request.context.state.settings.require_if_match and not given
-    definition, created = service.put_workflow(db(request), name, data, expected, require=required)
+    definition, created = service.put_workflow(unit_of_work(request), name, data, precondition(request, data.version))
     response.set_header("ETag", etag(definition.version))
     if created:
         response.status = falcon.HTTP_201
@@ -49,7 +45,7 @@ def put_workflow(request, response):
 
 
 def list_transitions(request, response):
-    ticket, definition = service.allowed_moves(db(request), TICKET_ID.from_path(request))
+    ticket, definition = service.allowed_moves(unit_of_work(request), TICKET_ID.from_path(request))
     return {
         "ticket_id": ticket.ticket_id,
         "workflow": ticket.workflow,
@@ -61,33 +57,35 @@ def list_transitions(request, response):
 def move_ticket(request, response):
     ticket_id = TICKET_ID.from_path(request)
     move = parse(TransitionRequest, json_body(request))
-    ticket, comments, total = service.move_ticket(db(request), ticket_id, move, expected_version(request, move.version, "ticket"))
-    response.set_header("ETag", etag(ticket.version))
-    return ticket_detail_json(ticket, comments, total)
+    moved = service.move_ticket(unit_of_work(request), ticket_id, move, precondition(request, move.version))
+    response.set_header("ETag", etag(moved.ticket.version))
+    return ticket_detail_json(moved)
 
 
 ONE = Answer("The workflow", WorkflowOut, headers={"ETag": ETAG})
+REPLACED = Answer("The workflow was replaced", WorkflowOut, headers={"ETag": ETAG})
+NEW = Answer("The workflow was created", WorkflowOut, headers={"ETag": ETAG})
+MOVED = Answer("The ticket, moved", TicketDetail, headers={"ETag": ETAG})
+REFUSED = Answer("The workflow does not allow that move; `allowed` lists the moves it does", TransitionRefused)
 ROUTES = [
     Route("GET", "/workflows", list_workflows, "All workflows", "workflows", reads(_200=Answer("The workflows", list[WorkflowOut]))),
     Route(
-        "GET", "/workflows/{name}", get_workflow, "Get a workflow", "workflows", reads(_200=ONE, _304=NOT_MODIFIED, _404=NOT_FOUND),
-        path_params=(WORKFLOW,), headers=(("If-None-Match", IF_NONE_MATCH),),
+        "GET", "/workflows/{name}", get_workflow, "Get a workflow", "workflows",
+        reads(_200=ONE, _304=NOT_MODIFIED, _404=NOT_FOUND), path_params=(WORKFLOW,),
+        headers=(("If-None-Match", IF_NONE_MATCH),),
     ),
     Route(
         "PUT", "/workflows/{name}", put_workflow, "Create or replace a workflow", "workflows",
-        guarded(_200=Answer("The workflow was replaced", WorkflowOut, headers={"ETag": ETAG}), _201=Answer("The workflow was created", WorkflowOut, headers={"ETag": ETAG}), _409=CONFLICT, _422=RULE_BROKEN),
-        path_params=(WORKFLOW,), body=WorkflowDefinition, headers=(("If-Match", IF_MATCH),),
+        guarded(_200=REPLACED, _201=NEW, _409=CONFLICT, _422=RULE_BROKEN), path_params=(WORKFLOW,),
+        body=WorkflowDefinition, headers=WRITE_HEADERS,
     ),
     Route(
-        "GET", "/tickets/{ticket_id}/transitions", list_transitions, "The moves allowed from the ticket's status", "workflows",
-        reads(_200=Answer("The allowed moves", TransitionsOut), _404=NOT_FOUND), path_params=(TICKET_ID,),
+        "GET", "/tickets/{ticket_id}/transitions", list_transitions, "The moves allowed from the ticket's status",
+        "workflows", reads(_200=Answer("The allowed moves", TransitionsOut), _404=NOT_FOUND), path_params=(TICKET_ID,),
     ),
     Route(
         "POST", "/tickets/{ticket_id}/transitions", move_ticket, "Move a ticket to another status", "workflows",
-        guarded(
-            _200=Answer("The ticket, moved", TicketDetail, headers={"ETag": ETAG}), _404=NOT_FOUND, _409=CONFLICT,
-            _422=Answer("The workflow does not allow that move; `allowed` lists the moves it does", TransitionRefused),
-        ),
-        path_params=(TICKET_ID,), body=TransitionRequest, headers=(("If-Match", IF_MATCH),),
+        guarded(_200=MOVED, _404=NOT_FOUND, _409=CONFLICT, _422=REFUSED), path_params=(TICKET_ID,),
+        body=TransitionRequest, headers=WRITE_HEADERS,
     ),
 ]

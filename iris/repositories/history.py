@@ -1,3 +1,5 @@
+"""The ticket journal: recording entries and reading them back."""
+
 from typing import Any, Optional, Sequence
 
 from sqlalchemy import insert, select

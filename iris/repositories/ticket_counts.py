@@ -6,47 +6,50 @@ from sqlalchemy.orm import Session
 from iris.models import Ticket, ticket_counts
 
 
-def differences(session: Session) -> list[tuple[str, str, int, int]]:
-    """(workflow, status, kept, actual) wherever `ticket_counts` disagrees with the tickets.
+class TicketCountsRepository:
+    def __init__(self, session: Session):
+        self.session = session
 
-    One statement, so both sides come from one snapshot and concurrent writers cannot fake a difference.
-    """
-    kept = (
-        select(ticket_counts.c.workflow, ticket_counts.c.status, func.sum(ticket_counts.c.tickets).label("n"))
-        .group_by(ticket_counts.c.workflow, ticket_counts.c.status)
-        .subquery("kept")
-    )
-    actual = (
-        select(Ticket.workflow, Ticket.status, func.count().label("n"))
-        .group_by(Ticket.workflow, Ticket.status)
-        .subquery("actual")
-    )
-    workflow = func.coalesce(kept.c.workflow, actual.c.workflow)
-    status = func.coalesce(kept.c.status, actual.c.status)
-    kept_n, actual_n = func.coalesce(kept.c.n, 0), func.coalesce(actual.c.n, 0)
-    query = (
-        select(workflow, status, kept_n, actual_n)
-        .select_from(kept.join(actual, (kept.c.workflow == actual.c.workflow) & (kept.c.status == actual.c.status), full=True))
-        .where(kept_n != actual_n)
-        .order_by(workflow, status)
-    )
-    return [(w, s, int(k), int(a)) for w, s, k, a in session.execute(query)]
+    def differences(self) -> list[tuple[str, str, int, int]]:
+        """(workflow, status, kept, actual) wherever `ticket_counts` disagrees with the tickets.
 
-
-def hold_off_writers(session: Session, lock_timeout: str) -> None:
-    """Until commit, no ticket can be written (reads go on), so a rebuild cannot miss a change.
-
-    Gives up after `lock_timeout` rather than queue writers behind a long transaction.
-    """
-    session.execute(select(func.set_config("lock_timeout", lock_timeout, True)))
-    session.execute(text("LOCK TABLE tickets IN SHARE MODE"))
-
-
-def rebuild(session: Session) -> None:
-    session.execute(delete(ticket_counts))
-    session.execute(
-        insert(ticket_counts).from_select(
-            ["workflow", "status", "tickets"],
-            select(Ticket.workflow, Ticket.status, func.count()).group_by(Ticket.workflow, Ticket.status),
+        One statement, so both sides come from one snapshot and concurrent writers cannot fake a difference.
+        """
+        kept = (
+            select(ticket_counts.c.workflow, ticket_counts.c.status, func.sum(ticket_counts.c.tickets).label("n"))
+            .group_by(ticket_counts.c.workflow, ticket_counts.c.status)
+            .subquery("kept")
         )
-    )
+        actual = (
+            select(Ticket.workflow, Ticket.status, func.count().label("n"))
+            .group_by(Ticket.workflow, Ticket.status)
+            .subquery("actual")
+        )
+        workflow = func.coalesce(kept.c.workflow, actual.c.workflow)
+        status = func.coalesce(kept.c.status, actual.c.status)
+        kept_n, actual_n = func.coalesce(kept.c.n, 0), func.coalesce(actual.c.n, 0)
+        same_status = (kept.c.workflow == actual.c.workflow) & (kept.c.status == actual.c.status)
+        query = (
+            select(workflow, status, kept_n, actual_n)
+            .select_from(kept.join(actual, same_status, full=True))
+            .where(kept_n != actual_n)
+            .order_by(workflow, status)
+        )
+        return [(w, s, int(k), int(a)) for w, s, k, a in self.session.execute(query)]
+
+    def hold_off_writers(self, lock_timeout: str) -> None:
+        """Until commit, no ticket can be written (reads go on), so a rebuild cannot miss a change.
+
+        Gives up after `lock_timeout` rather than queue writers behind a long transaction.
+        """
+        self.session.execute(select(func.set_config("lock_timeout", lock_timeout, True)))
+        self.session.execute(text("LOCK TABLE tickets IN SHARE MODE"))
+
+    def rebuild(self) -> None:
+        self.session.execute(delete(ticket_counts))
+        self.session.execute(
+            insert(ticket_counts).from_select(
+                ["workflow", "status", "tickets"],
+                select(Ticket.workflow, Ticket.status, func.count()).group_by(Ticket.workflow, Ticket.status),
+            )
+        )

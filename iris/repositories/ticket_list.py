@@ -48,6 +48,15 @@ class TicketFilter:
     q: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class CountBudget:
+    """How much a list may spend on its exact total (IRIS_COUNT_BUDGET_MS, IRIS_COUNT_MAX_ESTIMATE)."""
+
+    ms: int
+    max_estimate: int
+    statement_timeout_ms: int  # what every other statement gets, restored after the count
+
+
 def search_query(q: str) -> ColumnElement:
     """websearch syntax ("exact phrase", -exclude, or) plus prefix terms (`deploy*`) anywhere in it.
 
@@ -68,11 +77,6 @@ def search_query(q: str) -> ColumnElement:
     for n, word in enumerate(prefixes, start=1):
         query = func.ts_rewrite(query, func.to_tsquery("simple", f"{stem}{n}"), func.to_tsquery("english", f"{word}:*"))
     return query
-
-
-def has_words(session: Session, q: str) -> bool:
-    """Whether `q` leaves anything to search for once stop words and punctuation are dropped."""
-    return bool(session.scalar(select(func.numnode(search_query(q)) > 0)))
 
 
 def _is_closed(workflow: ColumnElement = Ticket.workflow, status: ColumnElement = Ticket.status):
@@ -178,63 +182,71 @@ def listing_query(f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequ
     return ranked_query(f, after, limit) if is_ranked(keys) else page_query(f, keys, after, limit)
 
 
-def fetch_page(
-    session: Session, f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int
-) -> tuple[list[Row], Optional[int]]:
-    """The page as rows of the LISTED fields and `rank`, and the exact total when it came with the page (relevance order) or None."""
-    rows = session.execute(listing_query(f, keys, after, limit)).all()
-    if is_ranked(keys):
-        return [row for row in rows if row.ticket_id is not None], rows[0].total
-    return list(rows), None
+class TicketListRepository:
+    """GET /tickets's reads: a page, whether a search has words, and the total when it is cheap enough."""
 
+    def __init__(self, session: Session):
+        self.session = session
 
-def estimated_matches(session: Session, f: TicketFilter) -> int:
-    """The planner's estimate of how many tickets match: free, and good enough to decide whether to count."""
-    query = select(Ticket.ticket_id).where(*where_clauses(f))
-    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
-    return int(plan[0]["Plan"]["Plan Rows"])
+    def fetch_page(
+        self, f: TicketFilter, keys: Sequence[SortKey], after: Optional[Sequence[Any]], limit: int
+    ) -> tuple[list[Row], Optional[int]]:
+        """The page as rows of the LISTED fields and `rank`, and the exact total when it came with the page
+        (relevance order) or None."""
+        rows = self.session.execute(listing_query(f, keys, after, limit)).all()
+        if is_ranked(keys):
+            return [row for row in rows if row.ticket_id is not None], rows[0].total
+        return list(rows), None
 
+    def has_words(self, q: str) -> bool:
+        """Whether `q` leaves anything to search for once stop words and punctuation are dropped."""
+        return bool(self.session.scalar(select(func.numnode(search_query(q)) > 0)))
 
-def counted_total(session: Session, f: TicketFilter) -> Optional[int]:
-    """The exact total from `ticket_counts` when `f` filters by status or open/closed only, else None.
+    def estimated_matches(self, f: TicketFilter) -> int:
+        """The planner's estimate of how many tickets match: free, and good enough to decide whether to count."""
+        query = select(Ticket.ticket_id).where(*where_clauses(f))
+        compiled = query.compile(dialect=self.session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+        plan = self.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+        return int(plan[0]["Plan"]["Plan Rows"])
 
-    A sum over a few rows, so these lists (the busiest ones) are counted whatever their size.
-    """
-    others = [getattr(f, field.name) for field in fields(f) if field.name not in ("statuses", "open")]
-    if any(value is not None and value != () and value != [] for value in others):
-        return None
-    query = select(func.coalesce(func.sum(ticket_counts.c.tickets), 0))
-    if f.statuses:
-        query = query.where(ticket_counts.c.status.in_(f.statuses))
-    if f.open is not None:
-        closed = _is_closed(ticket_counts.c.workflow, ticket_counts.c.status)
-        query = query.where(~closed if f.open else closed)
-    return int(session.scalar(query))
+    def counted_total(self, f: TicketFilter) -> Optional[int]:
+        """The exact total from `ticket_counts` when `f` filters by status or open/closed only, else None.
 
+        A sum over a few rows, so these lists (the busiest ones) are counted whatever their size.
+        """
+        others = [getattr(f, field.name) for field in fields(f) if field.name not in ("statuses", "open")]
+        if any(value is not None and value != () and value != [] for value in others):
+            return None
+        query = select(func.coalesce(func.sum(ticket_counts.c.tickets), 0))
+        if f.statuses:
+            query = query.where(ticket_counts.c.status.in_(f.statuses))
+        if f.open is not None:
+            closed = _is_closed(ticket_counts.c.workflow, ticket_counts.c.status)
+            query = query.where(~closed if f.open else closed)
+        return int(self.session.scalar(query))
 
-def count_within(
-    session: Session, f: TicketFilter, budget_ms: int, statement_timeout_ms: int, max_estimate: int
-) -> Optional[int]:
-    """The exact number of matching tickets, or None when counting would take longer than `budget_ms`.
+    def count_within(self, f: TicketFilter, budget: CountBudget) -> Optional[int]:
+        """The exact number of matching tickets, or None when counting would take longer than the budget.
 
-    When the planner expects more than `max_estimate` matches the count is not even tried (it could
-    not finish in time); otherwise it runs under a `budget_ms` statement timeout. Lists that
-    `counted_total` can answer are never skipped.
-    """
-    total = counted_total(session, f)
-    if total is not None:
-        return total
-    if estimated_matches(session, f) > max_estimate:
-        return None
-    savepoint = session.begin_nested()
-    try:
-        session.execute(select(func.set_config("statement_timeout", str(budget_ms), true())))
-        total = session.scalar(select(func.count()).select_from(Ticket).where(*where_clauses(f)))
-        session.execute(select(func.set_config("statement_timeout", str(statement_timeout_ms), true())))
-        savepoint.commit()
-        return total
-    except OperationalError:
-        savepoint.rollback()  # also restores the statement timeout set inside the savepoint
-        return None
+        When the planner expects more than `budget.max_estimate` matches the count is not even tried (it
+        could not finish in time); otherwise it runs under a `budget.ms` statement timeout. Lists that
+        `counted_total` can answer are never skipped.
+        """
+        total = self.counted_total(f)
+        if total is not None:
+            return total
+        if self.estimated_matches(f) > budget.max_estimate:
+            return None
+        try:
+            # Leaving the savepoint on an error rolls it back, which also restores the statement timeout.
+            with self.session.begin_nested():
+                self._statement_timeout(budget.ms)
+                total = self.session.scalar(select(func.count()).select_from(Ticket).where(*where_clauses(f)))
+                self._statement_timeout(budget.statement_timeout_ms)
+            return total
+        except OperationalError:
+            return None
+
+    def _statement_timeout(self, ms: int) -> None:
+        self.session.execute(select(func.set_config("statement_timeout", str(ms), true())))
 

@@ -1,3 +1,5 @@
+"""Tickets one at a time: add, read, lock, change and delete."""
+
 from typing import Any, Optional
 
 from sqlalchemy import delete, select
@@ -28,6 +30,14 @@ class TicketRepository:
         """The tickets that exist among `ticket_ids`, row-locked in id order."""
         rows = self.session.scalars(select(Ticket).where(Ticket.ticket_id.in_(ticket_ids)).order_by(Ticket.ticket_id).with_for_update())
         return {ticket.ticket_id: ticket for ticket in rows}
+
+    def change(self, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+        """Write `changes` to the ticket and read back what the database set (version and updated, by trigger)."""
+        for name, value in changes.items():
+            setattr(ticket, name, value)
+        self.session.flush()
+        self.session.refresh(ticket)
+        return ticket
 
     def exists(self, ticket_id: int) -> bool:
         return self.session.scalar(select(Ticket.ticket_id).where(Ticket.ticket_id == ticket_id)) is not None

@@ -1,3 +1,5 @@
+"""Workflow definitions: read whole, locked, and replaced."""
+
 from dataclasses import dataclass
 from typing import Optional, Sequence
 

@@ -11,7 +11,6 @@ from iris.schemas.tickets import (
     TicketPatch,
     TicketReplace,
     ticket_detail_json,
-    ticket_fields_json,
     ticket_json,
 )
 from iris.schemas.workflows import (
@@ -29,5 +28,5 @@ __all__ = [
     "BulkPatch", "TicketReplace",
     "CommentCreate", "CommentOut", "CommentPatch", "ErrorBody", "HealthOut", "Input", "TicketCreate", "TicketDetail",
     "TicketOut", "TicketPatch", "TransitionOption", "TransitionRefused", "TransitionRequest", "TransitionsOut",
-    "WorkflowDefinition", "WorkflowOut", "comment_json", "parse", "ticket_detail_json", "ticket_fields_json", "ticket_json", "workflow_json",
+    "WorkflowDefinition", "WorkflowOut", "comment_json", "parse", "ticket_detail_json", "ticket_json", "workflow_json",
 ]

@@ -1,10 +1,8 @@
 from datetime import datetime
-from operator import attrgetter
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from pydantic import BaseModel, Field
 
-from iris.models import TICKET_FIELDS
 from iris.schemas.comments import CommentOut, comment_json
 from iris.schemas.fields import Input, IsoDateTime, text
 from iris.schemas.workflows import WorkflowName
@@ -102,29 +100,23 @@ class TicketDetail(TicketOut):
     comment_count: int = Field(ge=0)
 
 
-_shown = attrgetter(*TICKET_FIELDS)
-
-
 def ticket_json(ticket) -> dict[str, Any]:
-    return ticket_fields_json(_shown(ticket))
-
-
-def ticket_fields_json(values: Iterable[Any]) -> dict[str, Any]:
-    """A ticket from the values of TICKET_FIELDS in that order (a list's rows start with them; more may follow)."""
-    ticket_id, title, assignee, description, created, updated, due, due_raw, workflow, status, version, *_ = values
+    """A ticket: an ORM object, or a listed row with the same names."""
     return {
-        "ticket_id": ticket_id,
-        "title": title,
-        "assignee": assignee,
-        "description": description,
-        "created": iso_utc(created),
-        "updated": iso_utc(updated),
-        "due": iso_utc(due),
-        "due_raw": due_raw,
-        "workflow": {"name": workflow, "status": status},
-        "version": version,
+        "ticket_id": ticket.ticket_id,
+        "title": ticket.title,
+        "assignee": ticket.assignee,
+        "description": ticket.description,
+        "created": iso_utc(ticket.created),
+        "updated": iso_utc(ticket.updated),
+        "due": iso_utc(ticket.due),
+        "due_raw": ticket.due_raw,
+        "workflow": {"name": ticket.workflow, "status": ticket.status},
+        "version": ticket.version,
     }
 
 
-def ticket_detail_json(ticket, comments, comment_count: int) -> dict[str, Any]:
-    return {**ticket_json(ticket), "comments": [comment_json(c) for c in comments], "comment_count": comment_count}
+def ticket_detail_json(detail) -> dict[str, Any]:
+    """A ticket with its recent comments (`TicketWithComments`)."""
+    comments = [comment_json(c) for c in detail.comments]
+    return {**ticket_json(detail.ticket), "comments": comments, "comment_count": detail.comment_count}

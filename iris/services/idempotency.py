@@ -1,94 +1,76 @@
-"""Idempotency-Key: a create and the record of its answer commit together, so a retry gets that answer.
+"""Idempotency keys: a create and the record of its answer commit together, so a retry gets that answer.
 
 The key row is claimed first, in the create's own transaction: a concurrent retry with the same key
 waits on it, then finds the finished answer (or, if the first attempt rolled back, claims it itself).
 """
 
-import hashlib
-import json
 from dataclasses import dataclass
-from typing import Any, Optional
-
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from typing import Callable, Generic, Optional, TypeVar, Union
 
 from iris.errors import RuleBroken
-from iris.models import IdempotencyKey
+from iris.repositories.idempotency_keys import KeptAnswer
+from iris.services.unit_of_work import UnitOfWork
 
+T = TypeVar("T")
 GLOBAL_SCOPE = "-"  # one scope for everybody until iris has client identities
 
 
 @dataclass(frozen=True)
 class KeyUse:
+    """A create's Idempotency-Key, what the request asked for, and how to keep the answer to give again."""
+
     key: str
-    fingerprint: str
+    fingerprint: str  # of the request, so the key cannot be reused for another one
     ttl_hours: int
+    keep: Callable[[object], KeptAnswer]  # from what the create made to the answer its retries get
     scope: str = GLOBAL_SCOPE
 
 
-@dataclass
-class Created:
-    """What a create answers: replayed verbatim to retries that carry the same key."""
+@dataclass(frozen=True)
+class Created(Generic[T]):
+    """What a create made, just now."""
 
-    status: int
-    body: dict[str, Any]
-    location: Optional[str]
-    replayed: bool = False
+    item: T
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+@dataclass(frozen=True)
+class Replayed:
+    """A retry of a create that was done before: the first answer, as it was kept."""
+
+    answer: KeptAnswer
 
 
-def claim(session: Session, use: KeyUse) -> Optional[Created]:
+def create_once(uow: UnitOfWork, use: Optional[KeyUse], create: Callable[[], T]) -> Union[Created[T], Replayed]:
+    """Inside `uow`: run `create` once per key, commit it with the answer to keep, and return what it made."""
+    if use is not None:
+        kept = _claim(uow, use)
+        if kept is not None:
+            return Replayed(kept)  # leaving the unit of work undoes the attempt to claim
+    item = create()
+    if use is not None:
+        uow.idempotency_keys.keep(use.scope, use.key, use.keep(item))
+    uow.commit()
+    return Created(item)
+
+
+def _claim(uow: UnitOfWork, use: KeyUse) -> Optional[KeptAnswer]:
     """Own the key for this transaction, or return the answer it already has."""
+    keys = uow.idempotency_keys
     for _ in range(2):
-        claimed = session.execute(
-            insert(IdempotencyKey)
-            .values(scope=use.scope, key=use.key, fingerprint=use.fingerprint, status=0, body={})
-            .on_conflict_do_nothing()
-            .returning(IdempotencyKey.key)
-        ).first()
-        if claimed:
+        if keys.claim(use.scope, use.key, use.fingerprint):
             return None
-        row = session.scalars(select(IdempotencyKey).where(IdempotencyKey.scope == use.scope, IdempotencyKey.key == use.key)).one()
-        expired = session.scalar(select(row.created < func.now() - text(f"interval '{int(use.ttl_hours)} hours'")))
-        if not expired:
-            if row.fingerprint != use.fingerprint:
+        record = keys.find(use.scope, use.key, use.ttl_hours)
+        if not record.expired:
+            if record.fingerprint != use.fingerprint:
                 raise RuleBroken({"Idempotency-Key": "was already used with a different request; use a new key"})
-            return Created(row.status, row.body, row.location, replayed=True)
-        session.execute(delete(IdempotencyKey).where(IdempotencyKey.scope == use.scope, IdempotencyKey.key == use.key))
+            return record.answer
+        keys.forget(use.scope, use.key)
     raise RuntimeError("could not claim an idempotency key")  # unreachable: the expired row was just deleted
 
 
-def remember(session: Session, use: KeyUse, answer: Created) -> None:
-    session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.scope == use.scope, IdempotencyKey.key == use.key)
-        .values(status=answer.status, body=answer.body, location=answer.location)
-    )
-
-
-def create_once(session: Session, use: Optional[KeyUse], create) -> Created:
-    """Run `create` (which must not commit) once per key, commit it with its answer, and return that answer."""
-    if use is not None:
-        replay = claim(session, use)
-        if replay is not None:
-            session.rollback()
-            return replay
-    answer = create()
-    if use is not None:
-        remember(session, use, answer)
-    session.commit()
-    return answer
-
-
-def purge_expired(session: Session, ttl_hours: int) -> int:
+def purge_expired(uow: UnitOfWork, ttl_hours: int) -> int:
     """Delete keys older than `ttl_hours`; returns how many went."""
-    removed = session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created < func.now() - text(f"interval '{int(ttl_hours)} hours'"))
-    ).rowcount
-    session.commit()
-    return removed
+    with uow:
+        removed = uow.idempotency_keys.purge(ttl_hours)
+        uow.commit()
+        return removed

@@ -2,9 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from iris.repositories import ticket_counts
+from iris.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -15,21 +13,21 @@ class Drift:
     actual: int
 
 
-def check(session: Session) -> list[Drift]:
+def check(uow: UnitOfWork) -> list[Drift]:
     """Where the kept totals are wrong; empty when every total is exact. Changes nothing."""
-    drifts = [Drift(*row) for row in ticket_counts.differences(session)]
-    session.rollback()
-    return drifts
+    with uow:
+        return [Drift(*row) for row in uow.ticket_counts.differences()]
 
 
-def recount(session: Session, lock_timeout: str) -> list[Drift]:
+def recount(uow: UnitOfWork, lock_timeout: str) -> list[Drift]:
     """Rebuild the kept totals from the tickets if any is wrong; returns what was wrong.
 
     Ticket writes wait until this commits (reads do not): counting a million tickets takes a second or so.
     """
-    ticket_counts.hold_off_writers(session, lock_timeout)
-    drifts = [Drift(*row) for row in ticket_counts.differences(session)]
-    if drifts:
-        ticket_counts.rebuild(session)
-    session.commit()
-    return drifts
+    with uow:
+        uow.ticket_counts.hold_off_writers(lock_timeout)
+        drifts = [Drift(*row) for row in uow.ticket_counts.differences()]
+        if drifts:
+            uow.ticket_counts.rebuild()
+        uow.commit()
+        return drifts

@@ -134,8 +134,8 @@ def test_a_statement_over_the_timeout_is_a_503_and_frees_its_connection(settings
 
     app = create_app(replace(settings, statement_timeout_ms=100))
 
-    def slow(session, *args, **kwargs):
-        session.execute(text("SELECT pg_sleep(2)"))
+    def slow(uow, *args, **kwargs):
+        uow.session.execute(text("SELECT pg_sleep(2)"))
 
     monkeypatch.setattr(ticket_service, "find_tickets", slow)
     response = webtest.TestApp(app).get("/tickets", status=503)

@@ -2,6 +2,7 @@
 
 from sqlalchemy import text
 
+from iris.repositories.tickets import TicketRepository
 from iris.services import tickets as ticket_service
 
 
@@ -14,8 +15,8 @@ def test_no_connection_stays_checked_out_after_mixed_requests(client, app, monke
     client.get("/health")
     client.delete("/tickets/1", status=204)
 
-    def explode(session, *args, **kwargs):
-        session.execute(text("SELECT 1"))  # holds a connection when it fails
+    def explode(uow, *args, **kwargs):
+        uow.session.execute(text("SELECT 1"))  # holds a connection when it fails
         raise RuntimeError("boom")
 
     monkeypatch.setattr(ticket_service, "find_tickets", explode)
@@ -24,13 +25,13 @@ def test_no_connection_stays_checked_out_after_mixed_requests(client, app, monke
 
 
 def test_a_failed_use_case_leaves_no_half_written_data(client, app, monkeypatch):
-    real_add = ticket_service.TicketRepository.add
+    real_add = TicketRepository.add
 
     def add_then_fail(self, **fields):
         real_add(self, **fields)
         raise RuntimeError("after the insert, before the commit")
 
-    monkeypatch.setattr(ticket_service.TicketRepository, "add", add_then_fail)
+    monkeypatch.setattr(TicketRepository, "add", add_then_fail)
     client.put_json("/tickets", {"title": "never"}, status=500)
     monkeypatch.undo()
     assert client.get("/tickets").json == []

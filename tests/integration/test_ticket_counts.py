@@ -7,11 +7,12 @@ import pytest
 import webtest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from iris.api.app import create_app
 from iris.seed import seed
 from iris.services import ticket_counts
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.integration.test_cli import iris
 from tests.integration.test_tickets_api import create
 from tests.support import url_string
@@ -175,10 +176,8 @@ def test_recount_waits_for_open_ticket_writers_but_no_longer_than_its_lock_timeo
     with app.engine.connect() as open_writer:
         # A title change leaves ticket_counts alone, so only the lock on tickets itself stands in the way.
         open_writer.execute(text("UPDATE tickets SET title = 'renamed, not yet committed' WHERE title = 'restored'"))
-        session = Session(app.engine)
         with pytest.raises(OperationalError, match="lock timeout"):
-            ticket_counts.recount(session, "200ms")
-        session.close()
+            ticket_counts.recount(SqlAlchemyUnitOfWork(sessionmaker(app.engine)), "200ms")
         env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test", "IRIS_MIGRATION_LOCK_TIMEOUT": "300ms"}
         gave_up = iris("db", "recount", env_extra=env)
         assert gave_up.returncode == 1 and "gave up after waiting 300ms" in gave_up.stderr
@@ -186,7 +185,6 @@ def test_recount_waits_for_open_ticket_writers_but_no_longer_than_its_lock_timeo
         open_writer.commit()
     kept, actual = kept_and_actual(app.engine)
     assert kept != actual, "nothing was rebuilt"
-    session = Session(app.engine)
-    assert [(d.status, d.kept, d.actual) for d in ticket_counts.recount(session, "1s")] == [("Closed", 0, 1)]
-    session.close()
+    uow = SqlAlchemyUnitOfWork(sessionmaker(app.engine))
+    assert [(d.status, d.kept, d.actual) for d in ticket_counts.recount(uow, "1s")] == [("Closed", 0, 1)]
     assert_counts_exact(app.engine)

@@ -1,12 +1,11 @@
-"""iris/api/errors.py: which database errors a running server blames on its schema."""
+"""iris/api/error_handlers.py: which database errors a running server blames on its schema."""
 
 import falcon
 import falcon.testing
 import pytest
 from sqlalchemy.exc import ProgrammingError
 
-from iris.api.errors import schema_missing
-from iris.api.http import ApiError
+from iris.api.error_handlers import ApiError, schema_missing
 
 
 class DriverError(Exception):

@@ -1,21 +1,12 @@
-"""Request parsing helpers shared by the routes: JSON bodies, path ids and query parameters."""
+"""Reading a request: its JSON body, and query parameters that are known and not repeated."""
 
 import json
-from urllib.parse import urlencode
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import falcon
 
+from iris.api.error_handlers import ApiError
 from iris.errors import InvalidInput
-
-
-class ApiError(falcon.HTTPError):
-    """An HTTP error whose body is `{"errors": errors}`."""
-
-    def __init__(self, status: str, errors: dict[str, Any], headers: Optional[dict] = None, extra: Optional[dict] = None):
-        super().__init__(status, headers=headers)
-        self.errors = errors
-        self.extra = extra or {}  # more top-level keys beside "errors", e.g. the allowed moves
 
 
 def json_body(request) -> Any:
@@ -36,12 +27,8 @@ def check_query(request, allowed: frozenset[str], repeatable: frozenset[str] = f
     unknown = sorted(set(request.params) - allowed)
     if unknown:
         raise InvalidInput({name: "unknown query parameter" for name in unknown})
-    repeated = sorted(name for name, value in request.params.items() if isinstance(value, list) and name not in repeatable)
+    repeated = sorted(
+        name for name, value in request.params.items() if isinstance(value, list) and name not in repeatable
+    )
     if repeated:
         raise InvalidInput({name: "may be given only once" for name in repeated})
-
-
-def next_link(path: str, limit: int, after: int, filters: Sequence[tuple[str, str]] = ()) -> str:
-    """The `Link` to the next page: the same filters, from after the last item of this one."""
-    query = urlencode([*filters, ("limit", limit), ("after", after)])
-    return f'<{path}?{query}>; rel="next"'

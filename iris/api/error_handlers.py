@@ -1,45 +1,40 @@
-"""The one place where errors become HTTP answers (the CLI reuses `describe` for the same bodies)."""
+"""Errors become JSON answers here: domain errors through `describe`, database trouble as 503 or 409, the rest as 500."""
 
 import json
 import logging
+from typing import Any, Optional
 
 import falcon
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from iris.api.http import ApiError
+from iris.api.error_mapping import describe
 from iris.db import driver_message
-from iris.errors import BulkItemFailed, Conflict, InvalidInput, IrisError, NotFound, PreconditionRequired, RuleBroken, VersionMismatch
-from iris.api.preconditions import etag
+from iris.errors import IrisError
 
 log = logging.getLogger("iris.api")
 
 GENERIC_500 = {"errors": {"server": "internal error; the details are in the server log"}}
 
 
-def describe(exc: IrisError) -> tuple[int, dict]:
-    """The status code and body that a domain error answers with."""
-    if isinstance(exc, InvalidInput):
-        return 400, {"errors": exc.errors}
-    if isinstance(exc, NotFound):
-        return 404, {"errors": {exc.resource: str(exc)}}
-    if isinstance(exc, Conflict):
-        return 409, {"errors": exc.errors}
-    if isinstance(exc, RuleBroken):
-        return 422, {"errors": exc.errors, **exc.details}
-    if isinstance(exc, VersionMismatch):
-        return 412, {"errors": {"If-Match": str(exc)}, "etag": etag(exc.current), "version": exc.current}
-    if isinstance(exc, PreconditionRequired):
-        return 428, {"errors": {"If-Match": str(exc)}}
-    if isinstance(exc, BulkItemFailed):
-        failed = {"index": exc.index, "ticket_id": exc.ticket_id, "reason": exc.reason}
-        return exc.status, {"errors": {f"items[{exc.index}]": f"{exc.reason}: {exc.message}"}, "failed": failed}
-    raise TypeError(f"no HTTP mapping for {type(exc).__name__}")  # a new domain error needs a line above
+class ApiError(falcon.HTTPError):
+    """An HTTP error whose body is `{"errors": errors}`."""
+
+    def __init__(self, status: str, errors: dict[str, Any], headers: Optional[dict] = None, extra: Optional[dict] = None):
+        super().__init__(status, headers=headers)
+        self.errors = errors
+        self.extra = extra or {}  # more top-level keys beside "errors", e.g. the allowed moves
+
+
+def http_status(code: int) -> str:
+    """falcon's status line for a status code, e.g. 201 -> "201 Created"."""
+    return getattr(falcon, f"HTTP_{code}")
 
 
 def domain_error(req, resp, exc: IrisError, params) -> None:
     status, body = describe(exc)
     headers = {"ETag": body["etag"]} if "etag" in body else None
-    raise ApiError(getattr(falcon, f"HTTP_{status}"), body["errors"], headers=headers, extra={k: v for k, v in body.items() if k != "errors"})
+    extra = {k: v for k, v in body.items() if k != "errors"}
+    raise ApiError(http_status(status), body["errors"], headers=headers, extra=extra)
 
 
 def database_unavailable(req, resp, exc: OperationalError, params) -> None:
@@ -58,13 +53,15 @@ def schema_missing(req, resp, exc: ProgrammingError, params) -> None:
         return unexpected(req, resp, exc, params)  # a bug of ours: logged in full, a generic 500
     log.error("the database lacks a table or column on %s %s: %s", req.method, req.path, driver_message(exc))
     # Not fixed by retrying at once, as a lost connection may be: someone has to run the migrations.
-    raise ApiError(falcon.HTTP_503, {"database": "lacks a table or column that this iris needs; GET /health says why"}, headers={"Retry-After": "30"})
+    errors = {"database": "lacks a table or column that this iris needs; GET /health says why"}
+    raise ApiError(falcon.HTTP_503, errors, headers={"Retry-After": "30"})
 
 
 def integrity_conflict(req, resp, exc: IntegrityError, params) -> None:
     """A constraint tripped by a concurrent change (e.g. a status removed while a ticket moved into it)."""
     log.info("integrity conflict on %s %s: %s", req.method, req.path, exc.orig.__class__.__name__)
-    raise ApiError(falcon.HTTP_409, {"conflict": "the change clashes with a concurrent one; read the resource again and retry"})
+    errors = {"conflict": "the change clashes with a concurrent one; read the resource again and retry"}
+    raise ApiError(falcon.HTTP_409, errors)
 
 
 def unexpected(req, resp, exc: Exception, params) -> None:

@@ -1,0 +1,110 @@
+"""The unit of work: one use case's transaction, who is acting, and the journal entries it collects.
+
+    with uow:
+        ticket = uow.tickets.get_for_update(ticket_id)
+        ...
+        uow.commit()
+
+Leaving the block without `commit()` rolls everything back, whatever the exit. `commit()` writes the
+collected journal entries first, so a change and its history land in one transaction (a
+transactional outbox belongs in `_before_commit` too). Services reach the database only through the
+repositories it carries, so a fake unit of work with in-memory repositories can run them.
+"""
+
+import abc
+from typing import Callable, Optional
+
+from sqlalchemy.orm import Session
+
+from iris.repositories.comments import CommentRepository
+from iris.repositories.history import HistoryRepository
+from iris.repositories.idempotency_keys import IdempotencyKeyRepository
+from iris.repositories.schema import SchemaRepository
+from iris.repositories.ticket_counts import TicketCountsRepository
+from iris.repositories.ticket_list import TicketListRepository
+from iris.repositories.tickets import TicketRepository
+from iris.repositories.workflows import WorkflowRepository
+from iris.services.journal import ANONYMOUS, Changeset
+
+
+class UnitOfWork(abc.ABC):
+    tickets: TicketRepository
+    comments: CommentRepository
+    workflows: WorkflowRepository
+    history: HistoryRepository
+    ticket_list: TicketListRepository
+    ticket_counts: TicketCountsRepository
+    idempotency_keys: IdempotencyKeyRepository
+    schema: SchemaRepository
+
+    def __init__(self, actor: str = ANONYMOUS):
+        self.actor = actor  # who is acting: the journal's actor
+        self.journal = Changeset(actor)
+        self._entered = False
+
+    def __enter__(self) -> "UnitOfWork":
+        if self._entered:
+            raise RuntimeError("a unit of work serves one use case; make a new one for the next")
+        self._entered = True
+        self.journal = Changeset(self.actor)
+        self._begin()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()  # undoes whatever was not committed
+
+    def commit(self) -> None:
+        self._before_commit()
+        self._commit()
+
+    def _before_commit(self) -> None:
+        self.history.record(self.journal.entries)
+        self.journal = Changeset(self.actor)
+
+    @abc.abstractmethod
+    def _begin(self) -> None: ...
+
+    @abc.abstractmethod
+    def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Roll back whatever was not committed and give back what the unit of work holds; safe to repeat.
+
+        What the use case read stays readable: it returns plain results, serialised after this.
+        """
+
+
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    """A unit of work on one SQLAlchemy session, opened when first needed and closed at the end."""
+
+    def __init__(self, session_factory: Callable[[], Session], actor: str = ANONYMOUS):
+        super().__init__(actor)
+        self._session_factory = session_factory
+        self._session: Optional[Session] = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._session_factory()  # takes a connection only at its first statement
+        return self._session
+
+    def _begin(self) -> None:
+        session = self.session
+        self.tickets = TicketRepository(session)
+        self.comments = CommentRepository(session)
+        self.workflows = WorkflowRepository(session)
+        self.history = HistoryRepository(session)
+        self.ticket_list = TicketListRepository(session)
+        self.ticket_counts = TicketCountsRepository(session)
+        self.idempotency_keys = IdempotencyKeyRepository(session)
+        self.schema = SchemaRepository(session)
+
+    def _commit(self) -> None:
+        self.session.commit()
+
+    def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            # Rolls back what was not committed and returns the connection, without expiring what was read.
+            session.close()
