@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test fuzz bench bench-migration clean
+.PHONY: run test lint format fuzz bench bench-migration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	@scripts/ensure-test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Check style and common bugs with ruff (configured in pyproject.toml); `make format` fixes what it can.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## A long schemathesis run with a random seed; its figures go to .iris/fuzz-report.json (quote them in docs/reliability.md).
 fuzz: $(VENV)/.installed-test

@@ -52,7 +52,10 @@ def main() -> None:
             kept = conn.execute(text("SELECT count(*) FROM tickets")).scalar()
         engine.dispose()
         server = "embedded PostgreSQL 16" if _server else "BENCH_DATABASE_URL server"
-        print(f"| {ROWS:,} rows | {kept:,} kept | {elapsed:.2f} s | {server} | {platform.machine()}, {os.cpu_count()} cores |")
+        print(
+            f"| {ROWS:,} rows | {kept:,} kept | {elapsed:.2f} s | {server} "
+            f"| {platform.machine()}, {os.cpu_count()} cores |"
+        )
     finally:
         with admin_engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -48,8 +48,14 @@ def known_item_searches(engine, rng: random.Random, count: int) -> list[str]:
     with engine.connect() as conn:
         last = conn.execute(text("SELECT max(ticket_id) FROM tickets")).scalar()
         while len(searches) < count:
-            row = conn.execute(text("SELECT title, description FROM tickets WHERE ticket_id = :i"), {"i": rng.randint(1, last)}).first()
-            words = sorted({w for w in re.findall(r"[a-z]+", f"{row.title} {row.description}".lower()) if w in CONTENT_SET}) if row else []
+            row = conn.execute(
+                text("SELECT title, description FROM tickets WHERE ticket_id = :i"), {"i": rng.randint(1, last)}
+            ).first()
+            words = (
+                sorted({w for w in re.findall(r"[a-z]+", f"{row.title} {row.description}".lower()) if w in CONTENT_SET})
+                if row
+                else []
+            )
             if len(words) >= 3:
                 searches.append(" ".join(rng.sample(words, 3)))
     return searches
@@ -68,10 +74,15 @@ def queries(deep_id: int, rng: random.Random, engine):
     return {
         "plain first page": (lambda: "/tickets", TicketFilter(), [SortKey("ticket_id")]),
         "deep page (cursor)": (lambda: f"/tickets?cursor={deep}", TicketFilter(), [SortKey("ticket_id")], [deep_id]),
-        "status + assignee": (lambda: "/tickets?status=Open&assignee=ann", TicketFilter(statuses=["Open"], assignees=["ann"]), [SortKey("ticket_id")]),
+        "status + assignee": (
+            lambda: "/tickets?status=Open&assignee=ann",
+            TicketFilter(statuses=["Open"], assignees=["ann"]),
+            [SortKey("ticket_id")],
+        ),
         "due range (one month)": (
             lambda: "/tickets?due_after=2026-03-01&due_before=2026-04-01",
-            TicketFilter(due_after=parse_iso8601("2026-03-01"), due_before=parse_iso8601("2026-04-01")), [SortKey("ticket_id")],
+            TicketFilter(due_after=parse_iso8601("2026-03-01"), due_before=parse_iso8601("2026-04-01")),
+            [SortKey("ticket_id")],
         ),
         "3-word search (known item)": (_cycle("/tickets?q=", known), TicketFilter(q=known[0]), ranked),
         "3-word search (3 common words)": (_cycle("/tickets?q=", common), TicketFilter(q=common[0]), ranked),
@@ -91,18 +102,18 @@ def measure(bases: list[str], make_paths: list) -> list[tuple[float, float, str]
     every size alike and the ratio between them is not skewed by when each was measured."""
     session = requests.Session()
     for _ in range(WARMUP):
-        for base, make_path in zip(bases, make_paths):
+        for base, make_path in zip(bases, make_paths, strict=True):
             session.get(base + make_path(), timeout=30)
     times: list[list[float]] = [[] for _ in bases]
     totals: list[list[int]] = [[] for _ in bases]
     for _ in range(REQUESTS):
-        for i, (base, make_path) in enumerate(zip(bases, make_paths)):
+        for i, (base, make_path) in enumerate(zip(bases, make_paths, strict=True)):
             started = time.perf_counter()
             response = session.get(base + make_path(), timeout=30)
             times[i].append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.text
             totals[i].append(int(response.headers.get("X-Total-Count", -1)))
-    return [_summary(t, n) for t, n in zip(times, totals)]
+    return [_summary(t, n) for t, n in zip(times, totals, strict=True)]
 
 
 def _summary(times: list[float], totals: list[int]) -> tuple[float, float, str]:
@@ -145,7 +156,7 @@ def main() -> None:
     names = [f"iris_bench_{run}_{size}" for size in SIZES]
     engines, procs, results, plans = [], [], {}, {}
     try:
-        for size, name in zip(SIZES, names):  # one database per size, all served at once (see measure)
+        for size, name in zip(SIZES, names, strict=True):  # one database per size, all served at once (see measure)
             with admin_engine.connect() as conn:
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
             url = admin.set(database=name)
@@ -158,14 +169,16 @@ def main() -> None:
         for engine in engines:
             settle(engine)
         ports = [free_port() for _ in SIZES]
-        for engine, port in zip(engines, ports):
+        for engine, port in zip(engines, ports, strict=True):
             procs.append(serve(engine.url, port))
-        for proc, port in zip(procs, ports):
+        for proc, port in zip(procs, ports, strict=True):
             wait_until_serving(port, proc)
-        specs = [queries(int(size * 0.9), random.Random(7), engine) for size, engine in zip(SIZES, engines)]
+        specs = [
+            queries(int(size * 0.9), random.Random(7), engine) for size, engine in zip(SIZES, engines, strict=True)
+        ]
         for label in specs[0]:
             measured = measure([f"http://127.0.0.1:{port}" for port in ports], [spec[label][0] for spec in specs])
-            for size, result in zip(SIZES, measured):
+            for size, result in zip(SIZES, measured, strict=True):
                 results[(label, size)] = result
             largest = specs[-1][label]
             plans[label] = (f"-- q={largest[1].q!r}\n" if largest[1].q else "") + explain(engines[-1], *largest[1:])
@@ -182,28 +195,40 @@ def main() -> None:
 
 
 def serve(url, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False), "IRIS_ENV": "prod" if url.password else "test",
-           "IRIS_HOST": "127.0.0.1", "IRIS_PORT": str(port), "IRIS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        "IRIS_ENV": "prod" if url.password else "test",
+        "IRIS_HOST": "127.0.0.1",
+        "IRIS_PORT": str(port),
+        "IRIS_LOG_LEVEL": "WARNING",
+    }
     return spawn_server([sys.executable, "-m", "iris", "serve", "--workers", "2"], env)
 
 
 def write_report(results, plans, where: str) -> None:
     small, large = SIZES[0], SIZES[-1]
     lines = [
-        f"| query | p50 @ {small:,} | p99 @ {small:,} | p50 @ {large:,} | p99 @ {large:,} | p50 ratio | median matches @ {small:,} / {large:,} |",
+        f"| query | p50 @ {small:,} | p99 @ {small:,} | p50 @ {large:,} | p99 @ {large:,} | p50 ratio "
+        f"| median matches @ {small:,} / {large:,} |",
         "|---|---|---|---|---|---|---|",
     ]
     for label in plans:
         (p50s, p99s, totals), (p50l, p99l, totall) = results[(label, small)], results[(label, large)]
-        lines.append(f"| {label} | {p50s:.1f} ms | {p99s:.1f} ms | {p50l:.1f} ms | {p99l:.1f} ms | {p50l / p50s:.2f}× | {totals} / {totall} |")
+        lines.append(
+            f"| {label} | {p50s:.1f} ms | {p99s:.1f} ms | {p50l:.1f} ms | {p99l:.1f} ms "
+            f"| {p50l / p50s:.2f}× | {totals} / {totall} |"
+        )
     table = "\n".join(lines)
     explained = "\n\n".join(f"### {label}\n\n```\n{plan}\n```" for label, plan in plans.items())
     seeds = ", ".join(f"{size:,} tickets in {results[('seed', size)]:.0f} s" for size in SIZES)
     out = ROOT / "docs" / "performance-results.md"
     out.write_text(
         f"# GET /tickets benchmark results\n\nWritten by `make bench` on {time.strftime('%Y-%m-%d')} ({where}, "
-        f"{os.cpu_count()} cores, {REQUESTS} requests per query and size, the sizes taking turns, each through its own gunicorn with 2 workers).\n\n"
-        f"Seeding (iris seed, each size into its own database): {seeds}.\n\n{table}\n\n## Plans at {large:,} tickets (EXPLAIN ANALYZE)\n\n{explained}\n"
+        f"{os.cpu_count()} cores, {REQUESTS} requests per query and size, the sizes taking turns, "
+        "each through its own gunicorn with 2 workers).\n\n"
+        f"Seeding (iris seed, each size into its own database): {seeds}.\n\n{table}\n\n"
+        f"## Plans at {large:,} tickets (EXPLAIN ANALYZE)\n\n{explained}\n"
     )
     print(table)
 

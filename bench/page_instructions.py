@@ -33,8 +33,19 @@ def serve(path: str, count: int) -> None:
 
 def instructions(path: str, count: int) -> int:
     run = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, "--serve", path, str(count)],
-        capture_output=True, text=True, check=True,
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--serve",
+            path,
+            str(count),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
 

@@ -30,10 +30,15 @@ def _serve(args, settings) -> int:
         migrate.upgrade(url, lock_timeout=settings.migration_lock_timeout)
     else:
         try:
-            migrate.require_current(url, settings.connect_timeout_s, remedy=f"{migrate.UPGRADE_FIRST}, or serve with --migrate")
+            migrate.require_current(
+                url, settings.connect_timeout_s, remedy=f"{migrate.UPGRADE_FIRST}, or serve with --migrate"
+            )
         except OperationalError as exc:
             # Serving anyway is what lets iris start before its database does; requests answer 503 meanwhile.
-            print(f"iris serve: could not check the database's migrations, serving anyway: {driver_message(exc)}", file=sys.stderr)
+            print(
+                f"iris serve: could not check the database's migrations, serving anyway: {driver_message(exc)}",
+                file=sys.stderr,
+            )
     from iris.server import serve
 
     serve(settings.with_database_url(url), workers=args.workers or settings.workers)
@@ -79,7 +84,9 @@ def _recount(url, settings, check_only: bool) -> int:
     migrate.require_current(url, settings.connect_timeout_s)
     try:
         with one_unit_of_work(url, statement_timeout_ms=0) as uow:
-            drifts = ticket_counts.check(uow) if check_only else ticket_counts.recount(uow, settings.migration_lock_timeout)
+            drifts = (
+                ticket_counts.check(uow) if check_only else ticket_counts.recount(uow, settings.migration_lock_timeout)
+            )
     except OperationalError as error:
         if not isinstance(error.orig, LockNotAvailable):
             raise
@@ -90,7 +97,10 @@ def _recount(url, settings, check_only: bool) -> int:
     for d in drifts:
         print(f"  {d.workflow} / {d.status}: kept {d.kept}, actually {d.actual}", file=sys.stderr)
     if check_only:
-        print(f"iris db recount --check: {len(drifts)} kept total(s) wrong; `iris db recount` rebuilds them", file=sys.stderr)
+        print(
+            f"iris db recount --check: {len(drifts)} kept total(s) wrong; `iris db recount` rebuilds them",
+            file=sys.stderr,
+        )
         return 1
     print(f"iris db recount: rebuilt the kept totals (wrong before: {len(drifts)})", file=sys.stderr)
     return 0
@@ -107,7 +117,9 @@ def _seed(args, settings) -> int:
         return 2
     engine = make_engine(migrate.usable_database_url(settings), statement_timeout_ms=0, pool_size=1)
     try:
-        first, last = seed(engine, args.tickets, args.comments_per_ticket, args.seed, lock_timeout=settings.migration_lock_timeout)
+        first, last = seed(
+            engine, args.tickets, args.comments_per_ticket, args.seed, lock_timeout=settings.migration_lock_timeout
+        )
     except LockNotAvailable:
         print(file=sys.stderr)  # off the progress bar's line
         return _gave_up("seed", settings, "ticket or comment writes", "nothing added")
@@ -131,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="iris", description="iris: a ticket-tracker REST service.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the HTTP API with gunicorn", description="Serve the HTTP API with gunicorn on the app factory.")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the HTTP API with gunicorn",
+        description="Serve the HTTP API with gunicorn on the app factory.",
+    )
     serve.add_argument("--host", help="address to bind (default: IRIS_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default: IRIS_PORT or 8000)")
     serve.add_argument("--workers", type=int, help="gunicorn worker processes (default: IRIS_WORKERS or 2)")
@@ -139,13 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser(
-        "db", help="migrate the database (upgrade, downgrade, current, reset, recount)",
+        "db",
+        help="migrate the database (upgrade, downgrade, current, reset, recount)",
         description="Run Alembic migrations on the configured database, or check the totals it keeps.",
     )
     db.add_argument(
-        "action", choices=["upgrade", "downgrade", "current", "reset", "recount"],
-        help="upgrade: to head or REVISION; downgrade: to REVISION; current: show the revision; reset: drop everything and "
-        "migrate to head; recount: rebuild the per-status ticket totals if they are wrong (after a load with triggers disabled)",
+        "action",
+        choices=["upgrade", "downgrade", "current", "reset", "recount"],
+        help="upgrade: to head or REVISION; downgrade: to REVISION; current: show the revision; "
+        "reset: drop everything and migrate to head; "
+        "recount: rebuild the per-status ticket totals if they are wrong (after a load with triggers disabled)",
     )
     db.add_argument("revision", nargs="?", help="target revision for upgrade/downgrade (e.g. head, -1, base, 0003)")
     db.add_argument("--yes", action="store_true", help="confirm a destructive reset")
@@ -154,13 +173,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_tickets_commands(commands)
 
-    seed = commands.add_parser("seed", help="generate realistic, deterministic tickets in bulk", description="Add generated tickets (and comments) with COPY, showing progress, in one transaction; other writes to tickets and comments wait until it commits.")
+    seed = commands.add_parser(
+        "seed",
+        help="generate realistic, deterministic tickets in bulk",
+        description="Add generated tickets (and comments) with COPY, showing progress, in one transaction; "
+        "other writes to tickets and comments wait until it commits.",
+    )
     seed.add_argument("--tickets", type=int, required=True, help="how many tickets to add")
     seed.add_argument("--comments-per-ticket", type=int, default=0, help="average comments per ticket (default 0)")
     seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)")
     seed.set_defaults(handler=_seed)
 
-    purge = commands.add_parser("purge-keys", help="delete expired Idempotency-Keys", description="Delete idempotency keys older than IRIS_IDEMPOTENCY_TTL_HOURS.")
+    purge = commands.add_parser(
+        "purge-keys",
+        help="delete expired Idempotency-Keys",
+        description="Delete idempotency keys older than IRIS_IDEMPOTENCY_TTL_HOURS.",
+    )
     purge.set_defaults(handler=_purge_keys)
     return parser
 

@@ -12,10 +12,18 @@ from iris import migrate
 from iris.api.error_mapping import describe
 from iris.db import one_unit_of_work
 from iris.errors import InvalidInput, IrisError
-from iris.schemas import CommentCreate, TicketCreate, TicketPatch, TransitionRequest, comment_json, parse, ticket_detail_json, ticket_json
+from iris.schemas import (
+    CommentCreate,
+    TicketCreate,
+    TicketPatch,
+    TransitionRequest,
+    comment_json,
+    parse,
+    ticket_detail_json,
+    ticket_json,
+)
 from iris.services import comments, tickets, workflows
 from iris.services.preconditions import Precondition, expect
-
 
 CLEARABLE = ("assignee", "description", "due")
 VERSION_HELP = "the ticket version you read (like If-Match; required unless IRIS_REQUIRE_IF_MATCH=false)"
@@ -23,16 +31,23 @@ VERSION_HELP = "the ticket version you read (like If-Match; required unless IRIS
 
 def add_commands(commands) -> None:
     parser = commands.add_parser(
-        "tickets", help="list, get, create, update, delete, comment on and move tickets (mirrors the HTTP API)",
+        "tickets",
+        help="list, get, create, update, delete, comment on and move tickets (mirrors the HTTP API)",
         description="The tickets API from the shell: the same rules, results and errors as HTTP.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     find = actions.add_parser(
-        "list", help="find tickets as GET /tickets?QUERY does",
+        "list",
+        help="find tickets as GET /tickets?QUERY does",
         description="Print a page of GET /tickets?QUERY; the total and the command for the next page go to stderr.",
     )
-    find.add_argument("query", nargs="?", default="", help="GET /tickets's query string, e.g. 'status=Open&assignee=ann&sort=-due' (quote it)")
+    find.add_argument(
+        "query",
+        nargs="?",
+        default="",
+        help="GET /tickets's query string, e.g. 'status=Open&assignee=ann&sort=-due' (quote it)",
+    )
 
     get = actions.add_parser("get", help="print a ticket as GET /tickets/ID does")
     get.add_argument("ticket_id", type=int)
@@ -50,7 +65,9 @@ def add_commands(commands) -> None:
     update.add_argument("--assignee")
     update.add_argument("--description")
     update.add_argument("--due", help="ISO 8601 date or datetime")
-    update.add_argument("--clear", action="append", choices=CLEARABLE, default=[], help="set this field to null (repeatable)")
+    update.add_argument(
+        "--clear", action="append", choices=CLEARABLE, default=[], help="set this field to null (repeatable)"
+    )
     update.add_argument("--version", type=int, help=VERSION_HELP)
 
     delete = actions.add_parser("delete", help="delete a ticket and its comments as DELETE /tickets/ID does")
@@ -80,7 +97,9 @@ def _expected(version: int | None, settings) -> Precondition:
 
 
 def _create(args, uow, settings) -> dict:
-    fields = _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due, workflow=args.workflow)
+    fields = _given(
+        title=args.title, assignee=args.assignee, description=args.description, due=args.due, workflow=args.workflow
+    )
     return ticket_json(tickets.open_ticket(uow, parse(TicketCreate, fields)).item)
 
 
@@ -88,8 +107,8 @@ def _update(args, uow, settings) -> dict:
     given = _given(title=args.title, assignee=args.assignee, description=args.description, due=args.due)
     both = sorted(set(given) & set(args.clear))
     if both:
-        raise InvalidInput({name: "given a value and --clear at once" for name in both})
-    patch = parse(TicketPatch, {**given, **{name: None for name in args.clear}, **_given(version=args.version)})
+        raise InvalidInput(dict.fromkeys(both, "given a value and --clear at once"))
+    patch = parse(TicketPatch, {**given, **dict.fromkeys(args.clear), **_given(version=args.version)})
     return ticket_json(tickets.edit_ticket(uow, args.ticket_id, patch, _expected(patch.version, settings)))
 
 
@@ -134,7 +153,10 @@ def _list(args, settings) -> int:
         return 1
     print(json.dumps(answer.json, indent=2, ensure_ascii=False))
     total = answer.headers.get("X-Total-Count")
-    print(f"total: {total}" if total is not None else "total: not counted (counting would exceed the time budget)", file=sys.stderr)
+    print(
+        f"total: {total}" if total is not None else "total: not counted (counting would exceed the time budget)",
+        file=sys.stderr,
+    )
     following = re.search(r'</tickets\?([^>]*)>; rel="next"', answer.headers.get("Link", ""))
     if following:
         print(f"next page: iris tickets list '{following.group(1)}'", file=sys.stderr)
@@ -145,7 +167,9 @@ def run(args, settings) -> int:
     url = migrate.usable_database_url(settings)
     if args.action == "list":
         return _list(args, settings.with_database_url(url))
-    with one_unit_of_work(url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms) as uow:
+    with one_unit_of_work(
+        url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms
+    ) as uow:
         try:
             answer = ACTIONS[args.action](args, uow, settings)
             if answer is None:  # HTTP's 204: no body to print

@@ -96,36 +96,43 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 def _database_url(env: Mapping[str, str], profile: str) -> Optional[URL]:
-    raw = env.get("DATABASE_URL")
-    if raw:
-        try:
-            url = make_url(raw)
-        except Exception:
-            # The raw value may hold a password, so it is never echoed.
-            raise ConfigError("DATABASE_URL is not a valid database URL") from None
-        if url.drivername in ("postgres", "postgresql"):
-            url = url.set(drivername="postgresql+psycopg2")
-        if profile == "prod" and url.password is not None and url.password.lower() in PLACEHOLDER_PASSWORDS:
-            raise ConfigError("DATABASE_URL has a placeholder password; set a real one for prod")
-        return url
-
-    user = env.get("IRIS_USER")
-    if user:
-        password = env.get("IRIS_PASS")
-        if profile == "prod" and (password is None or password.lower() in PLACEHOLDER_PASSWORDS):
-            raise ConfigError("IRIS_PASS is missing or a placeholder; set a real password for prod")
-        return URL.create(
-            "postgresql+psycopg2",
-            username=user,
-            password=password or None,
-            host=env.get("IRIS_DB_HOST") or "pgdb",
-            port=_int(env, "IRIS_DB_PORT", 5432, minimum=1),
-            database=env.get("IRIS_DB_NAME") or user,
-        )
-
+    if env.get("DATABASE_URL"):
+        return _given_url(env["DATABASE_URL"], profile)
+    if env.get("IRIS_USER"):
+        return _compose_url(env, profile)
     if profile == "prod":
-        raise ConfigError("no database configured: set DATABASE_URL or IRIS_USER/IRIS_PASS (prod never uses the embedded database)")
+        raise ConfigError(
+            "no database configured: set DATABASE_URL or IRIS_USER/IRIS_PASS (prod never uses the embedded database)"
+        )
     return None
+
+
+def _given_url(raw: str, profile: str) -> URL:
+    try:
+        url = make_url(raw)
+    except Exception:
+        # The raw value may hold a password, so it is never echoed.
+        raise ConfigError("DATABASE_URL is not a valid database URL") from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg2")
+    if profile == "prod" and url.password is not None and url.password.lower() in PLACEHOLDER_PASSWORDS:
+        raise ConfigError("DATABASE_URL has a placeholder password; set a real one for prod")
+    return url
+
+
+def _compose_url(env: Mapping[str, str], profile: str) -> URL:
+    """The docker-compose style: IRIS_USER, IRIS_PASS and the IRIS_DB_* host settings."""
+    user, password = env["IRIS_USER"], env.get("IRIS_PASS")
+    if profile == "prod" and (password is None or password.lower() in PLACEHOLDER_PASSWORDS):
+        raise ConfigError("IRIS_PASS is missing or a placeholder; set a real password for prod")
+    return URL.create(
+        "postgresql+psycopg2",
+        username=user,
+        password=password or None,
+        host=env.get("IRIS_DB_HOST") or "pgdb",
+        port=_int(env, "IRIS_DB_PORT", 5432, minimum=1),
+        database=env.get("IRIS_DB_NAME") or user,
+    )
 
 
 def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = Path(".env")) -> Settings:

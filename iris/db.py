@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
 
-def make_engine(url: URL, *, connect_timeout_s: int = 5, statement_timeout_ms: int = 15000, pool_size: int = 5) -> Engine:
+def make_engine(
+    url: URL, *, connect_timeout_s: int = 5, statement_timeout_ms: int = 15000, pool_size: int = 5
+) -> Engine:
     """An engine whose every wait is bounded: connecting, each statement, and dead peers (TCP keepalives)."""
     connect_args = {
         "connect_timeout": connect_timeout_s,
@@ -47,5 +49,6 @@ def one_unit_of_work(url: URL, **engine_options) -> Iterator[SqlAlchemyUnitOfWor
 
 
 def driver_message(exc: Exception) -> str:
-    """The driver's own first line (e.g. "connection to server at ... failed: Connection refused"), not SQLAlchemy's wrapping."""
+    """The driver's own first line (e.g. "connection to server at ... failed: Connection refused"), not
+    SQLAlchemy's wrapping."""
     return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -102,4 +102,3 @@ def embedded_database_url(data_dir: Path, database: str = "iris"):
     server = start(data_dir)
     ensure_database(server_url(server), database)
     return server, server_url(server, database)
-

@@ -25,7 +25,11 @@ _embedded_handles: list = []  # keeps embedded servers alive for the life of thi
 
 
 def _find_alembic_ini() -> Path:
-    candidates = [os.environ.get("IRIS_ALEMBIC_INI"), Path(__file__).resolve().parent.parent / "alembic.ini", Path.cwd() / "alembic.ini"]
+    candidates = [
+        os.environ.get("IRIS_ALEMBIC_INI"),
+        Path(__file__).resolve().parent.parent / "alembic.ini",
+        Path.cwd() / "alembic.ini",
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate)
@@ -37,7 +41,9 @@ def database_url(settings: Settings) -> URL:
     if settings.database_url is not None:
         return settings.database_url
     if settings.env != "dev":
-        raise ConfigError(f"no database configured for the {settings.env} profile: set DATABASE_URL or IRIS_USER/IRIS_PASS")
+        raise ConfigError(
+            f"no database configured for the {settings.env} profile: set DATABASE_URL or IRIS_USER/IRIS_PASS"
+        )
     from iris.embedded import embedded_database_url
 
     server, url = embedded_database_url(settings.data_dir)
@@ -90,7 +96,9 @@ class Revisions:
         """Why a database at `current` cannot serve this iris, or None when it can (at head, or ahead of it)."""
         if tuple(current) == (self.head,) or self.unknown(current):
             return None
-        where = f"at revision {', '.join(current)}" if current else "not migrated by iris yet (it has no alembic_version)"
+        where = (
+            f"at revision {', '.join(current)}" if current else "not migrated by iris yet (it has no alembic_version)"
+        )
         return f"the database is {where}, and this iris needs revision {self.head}"
 
 
@@ -111,7 +119,10 @@ def require_current(url: URL, connect_timeout_s: int = 5, remedy: str = UPGRADE_
     ours = revisions()
     unknown = ours.unknown(current)
     if unknown:
-        log.warning("the database is at revision %s, which this iris does not have (did a newer iris migrate it?)", ", ".join(unknown))
+        log.warning(
+            "the database is at revision %s, which this iris does not have (did a newer iris migrate it?)",
+            ", ".join(unknown),
+        )
     problem = ours.lacking(current)
     if problem:
         raise SchemaBehind(f"{problem}: {remedy}")

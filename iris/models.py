@@ -82,7 +82,19 @@ class Ticket(Base):
 
 # What a ticket shows: lists select these columns as plain rows, not ORM objects (a page of 500
 # spent more on building ORM objects than on its query); the JSON reads them by name.
-TICKET_FIELDS = ("ticket_id", "title", "assignee", "description", "created", "updated", "due", "due_raw", "workflow", "status", "version")
+TICKET_FIELDS = (
+    "ticket_id",
+    "title",
+    "assignee",
+    "description",
+    "created",
+    "updated",
+    "due",
+    "due_raw",
+    "workflow",
+    "status",
+    "version",
+)
 
 
 class Comment(Base):

@@ -11,9 +11,8 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 
 from iris.db import make_session_factory
-from iris.services.unit_of_work import SqlAlchemyUnitOfWork
-
 from iris.seed_words import CONTENT, VOCABULARY
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
 # Word frequencies follow Zipf-Mandelbrot, p(rank) ~ 1/(rank + 2.7), the classic fit for English
 # text: a few words are everywhere (mostly stop words, which search ignores) and most are rare.
@@ -28,8 +27,12 @@ def _zipf(words: list[str]) -> list[float]:
 TEXT_WEIGHTS = _zipf(VOCABULARY)  # cumulative, for random.choices
 NOUN_WEIGHTS = _zipf(CONTENT)
 
-VERBS = "Fix Add Remove Update Improve Investigate Refactor Document Migrate Upgrade Speed up Clean up Review Test Monitor".split()
-ADJECTIVES = "flaky slow broken missing duplicate stale legacy new failing intermittent empty wrong large expired".split()
+VERBS = (
+    "Fix Add Remove Update Improve Investigate Refactor Document Migrate Upgrade Speed up Clean up Review Test Monitor"
+).split()
+ADJECTIVES = (
+    "flaky slow broken missing duplicate stale legacy new failing intermittent empty wrong large expired".split()
+)
 PEOPLE = """ann bob cy dee eli fay gus hal ivy jon kim lee mo nat oli pam quin ray sam tia uma vic wes xia
 yan zoe abe bea cal dot eve fox gil hana ian jo kai liv max""".split()
 STATUS_WEIGHTS = [("Open", 40), ("In Progress", 20), ("Resolved", 20), ("Closed", 20)]
@@ -54,11 +57,22 @@ def ticket_rows(rng: random.Random, first_id: int, count: int, total: int):
     weights = [w for _, w in STATUS_WEIGHTS]
     for n in range(count):
         ticket_id = first_id + n
-        created = EPOCH - timedelta(days=730) + timedelta(seconds=int(730 * 86400 * (ticket_id - first_id) / max(total, 1)))
+        created = (
+            EPOCH - timedelta(days=730) + timedelta(seconds=int(730 * 86400 * (ticket_id - first_id) / max(total, 1)))
+        )
         due = EPOCH + timedelta(days=rng.randint(-365, 365), hours=rng.randint(0, 23)) if rng.random() < 0.7 else None
         assignee = rng.choice(PEOPLE) if rng.random() < 0.85 else None
-        yield (ticket_id, _title(rng), assignee, _sentence(rng, 12, 45), created.isoformat(), due.isoformat() if due else None,
-               created.isoformat(), "default", rng.choices(statuses, weights)[0])
+        yield (
+            ticket_id,
+            _title(rng),
+            assignee,
+            _sentence(rng, 12, 45),
+            created.isoformat(),
+            due.isoformat() if due else None,
+            created.isoformat(),
+            "default",
+            rng.choices(statuses, weights)[0],
+        )
 
 
 def _copy(cursor, table: str, columns: str, rows) -> None:
@@ -92,7 +106,9 @@ CREATE TEMP TABLE seed_tickets (
     ticket_id integer, title text, assignee text, description text, created timestamptz, due timestamptz,
     updated timestamptz, workflow text, status text
 ) ON COMMIT DROP;
-CREATE TEMP TABLE seed_comments (n serial, ticket_id integer, author text, body text, created timestamptz) ON COMMIT DROP;
+CREATE TEMP TABLE seed_comments (
+    n serial, ticket_id integer, author text, body text, created timestamptz
+) ON COMMIT DROP;
 """
 TICKET_COLUMNS = "ticket_id, title, assignee, description, created, due, updated, workflow, status"
 INSERT_STAGED = f"""
@@ -102,16 +118,23 @@ SELECT {TICKET_COLUMNS},
     || setweight(to_tsvector('english', coalesce(description, '')), 'B')
     || setweight(to_tsvector('english', coalesce(bodies, '')), 'C')
 FROM seed_tickets
-LEFT JOIN (SELECT ticket_id, string_agg(body, ' ' ORDER BY n) AS bodies FROM seed_comments GROUP BY ticket_id) AS c USING (ticket_id)
+LEFT JOIN (
+    SELECT ticket_id, string_agg(body, ' ' ORDER BY n) AS bodies FROM seed_comments GROUP BY ticket_id
+) AS c USING (ticket_id)
 ORDER BY ticket_id;
-INSERT INTO comments (ticket_id, author, body, created) SELECT ticket_id, author, body, created FROM seed_comments ORDER BY n;
+INSERT INTO comments (ticket_id, author, body, created)
+SELECT ticket_id, author, body, created FROM seed_comments ORDER BY n;
 TRUNCATE seed_tickets, seed_comments;
 """
 SEARCH_TRIGGERS = (("tickets", "tickets_search_refresh"), ("comments", "comments_search_refresh"))
 
 
 def seed(
-    engine: Engine, tickets: int, comments_per_ticket: int = 0, seed_value: int = 1, progress: Optional[Progress] = None,
+    engine: Engine,
+    tickets: int,
+    comments_per_ticket: int = 0,
+    seed_value: int = 1,
+    progress: Optional[Progress] = None,
     lock_timeout: str = "0",
 ) -> tuple[int, int]:
     """Add `tickets` tickets (and about `comments_per_ticket` comments each) in one transaction; returns their id range.
@@ -127,17 +150,21 @@ def seed(
         bar = progress or Progress(tickets, "tickets")
         for start in range(0, tickets, BATCH):
             count = min(BATCH, tickets - start)
-            _copy(cursor, "seed_tickets", TICKET_COLUMNS, ticket_rows(rng, first + start, count, tickets))
-            if comments_per_ticket:
-                rows = comment_rows(rng, first + start, count, comments_per_ticket)
-                _copy(cursor, "seed_comments", "ticket_id, author, body, created", rows)
-            cursor.execute(INSERT_STAGED)
+            _load_batch(cursor, rng, first, start, count, tickets, comments_per_ticket)
             bar.advance(count)
         _search_triggers(cursor, "ENABLE")
         cursor.execute("ANALYZE tickets")
         cursor.execute("ANALYZE comments")
         uow.commit()
     return first, first + tickets - 1
+
+
+def _load_batch(cursor, rng: random.Random, first: int, start: int, count: int, tickets: int, comments: int) -> None:
+    _copy(cursor, "seed_tickets", TICKET_COLUMNS, ticket_rows(rng, first + start, count, tickets))
+    if comments:
+        rows = comment_rows(rng, first + start, count, comments)
+        _copy(cursor, "seed_comments", "ticket_id, author, body, created", rows)
+    cursor.execute(INSERT_STAGED)
 
 
 def _reserve_ids(cursor, tickets: int) -> int:
@@ -159,4 +186,9 @@ def _search_triggers(cursor, action: str, lock_timeout: str = "0") -> None:
 def comment_rows(rng: random.Random, first_id: int, count: int, per_ticket: int):
     for ticket_id in range(first_id, first_id + count):
         for _ in range(rng.randint(0, 2 * per_ticket)):
-            yield ticket_id, rng.choice(PEOPLE), _sentence(rng, 6, 30), (EPOCH - timedelta(days=rng.randint(0, 700))).isoformat()
+            yield (
+                ticket_id,
+                rng.choice(PEOPLE),
+                _sentence(rng, 6, 30),
+                (EPOCH - timedelta(days=rng.randint(0, 700))).isoformat(),
+            )

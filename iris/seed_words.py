@@ -10,13 +10,15 @@ the to and a of in is it for on when not with that this we be after from are as 
 an if can should it's so all no now still our some does has into only than them then there they
 """.split()
 
-CONTENT_WORDS = """
+CONTENT_WORDS = (
+    """
 error user page fails issue request update data customer works broken time server test report
 fix change new need app version release api login problem results support check email field list
 file form message team build payment order code account button setting service status shows
 response missing seems open screen open list load display create different view search slow
 timeout access production staging mobile browser network event option process question feature
-""".split() + """
+""".split()
+    + """
 account alert api archive audit backup badge banner billing board branch browser bucket budget build
 cache calendar campaign card cart certificate channel chart checkout client cluster column comment config
 connection console container contract cookie coupon cron customer dashboard database deadline debug
@@ -32,7 +34,8 @@ secret server service session setting shipment signup sitemap snapshot socket sp
 subscription survey table tag task template tenant test theme thread ticket timeout token tooltip
 tracker traffic translation trigger upload user vendor version video volume wallet warehouse webhook
 widget wiki window worker workflow
-""".split() + """
+""".split()
+    + """
 retry crash hang freeze spike drop leak overflow mismatch regression outage delay lag glitch typo
 warning exception stacktrace traceback panic deadlock race fallback workaround hotfix backport bug
 customer reported steps reproduce expected actual attached screenshot logs trace repro environment
@@ -55,7 +58,8 @@ appointment booking reservation calendar reminder invitation attendee organizer 
 course lesson quiz grade student teacher classroom enrollment certificate transcript semester
 patient doctor clinic prescription insurance claim visit referral record consent allergy dose
 article post draft author editor publish headline caption thumbnail gallery album playlist
-""".split() + """
+""".split()
+    + """
 accessibility contrast keyboard shortcut focus tab scroll zoom resize drag drop hover click tap
 swipe gesture modal popup toast snackbar drawer sidebar navbar breadcrumb pagination carousel
 accordion stepper wizard checkbox radio dropdown select slider toggle switch spinner progress
@@ -71,7 +75,8 @@ vulnerability exploit injection xss ssrf phishing spam abuse fraud ban suspensio
 compliance gdpr hipaa soc retention deletion anonymization export consent cookie tracking pixel
 analytics funnel cohort retention churn conversion attribution campaign segment experiment variant
 rollout canary bluegreen toggle killswitch flagging gradual percentage cohort allowlist denylist
-""".split() + """
+""".split()
+    + """
 annoying confusing misleading unclear inconsistent unexpected surprising odd weird strange
 critical urgent blocker major minor trivial cosmetic nice optional required mandatory deprecated
 obsolete experimental beta alpha preview stable final frozen locked pinned archived hidden
@@ -83,7 +88,8 @@ migrate upgrade downgrade rollback deploy provision scale shrink grow resize res
 configure tune adjust tweak clean prune purge rotate archive restore recover backup replicate
 notify alert page escalate acknowledge resolve close reopen assign unassign mention subscribe
 invite remove ban unban verify confirm approve reject review comment reply quote edit delete
-""".split() + """
+""".split()
+    + """
 apple banana cherry harbor lighthouse meadow orchard canyon glacier volcano desert island
 river mountain valley forest prairie tundra savanna lagoon reef delta estuary fjord plateau
 falcon eagle heron sparrow pelican flamingo penguin otter beaver badger ferret lynx panther
@@ -92,6 +98,7 @@ copper silver golden bronze iron cobalt nickel zinc titanium platinum mercury ne
 saturn jupiter venus mars pluto neptune uranus comet meteor nebula quasar pulsar galaxy orbit
 violet indigo crimson scarlet amber ivory ebony azure teal magenta maroon olive beige khaki
 """.split()
+)
 
 
 # dict.fromkeys drops repeats and keeps first places, i.e. each word's highest rank.

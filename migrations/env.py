@@ -6,9 +6,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine, text
 
-from iris.models import Base
 from iris.config import load_settings
 from iris.migrate import MIGRATION_LOCK_KEY, resolve_url
+from iris.models import Base
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging_config"):

@@ -126,7 +126,11 @@ def migrated_rows(db_url, app):
     from iris.models import Base
 
     with app.engine.connect() as conn:
-        return [(table, rows) for table in Base.metadata.sorted_tables if (rows := conn.execute(select(table)).mappings().all())]
+        return [
+            (table, rows)
+            for table in Base.metadata.sorted_tables
+            if (rows := conn.execute(select(table)).mappings().all())
+        ]
 
 
 @pytest.fixture

@@ -72,18 +72,25 @@ def libpq_url(url: URL) -> str:
 
 def run_sql_file(url: URL, path) -> None:
     """Run a SQL script the way the postgres image runs its initdb scripts."""
-    subprocess.run([pg_tool("psql"), "-v", "ON_ERROR_STOP=1", "-q", "-f", str(path), libpq_url(url)], check=True, timeout=60)
+    subprocess.run(
+        [pg_tool("psql"), "-v", "ON_ERROR_STOP=1", "-q", "-f", str(path), libpq_url(url)], check=True, timeout=60
+    )
 
 
 def schema_dump(url: URL) -> str:
     """`pg_dump --schema-only`, normalised: no comments, SET lines or blank lines."""
     out = subprocess.run(
         [pg_tool("pg_dump"), "--schema-only", "--no-owner", "--no-privileges", libpq_url(url)],
-        check=True, capture_output=True, text=True, timeout=60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout
     keep = []
     for line in out.splitlines():
-        if not line.strip() or line.startswith(("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict", "\\unrestrict")):
+        if not line.strip() or line.startswith(
+            ("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict", "\\unrestrict")
+        ):
             continue
         # Some server builds stamp each column with a server-side change counter; its value is not schema.
         keep.append(re.sub(r"pg_attver=\d+", "pg_attver=N", line))

@@ -9,12 +9,17 @@ TOO_LARGE = Answer("The body is larger than the limit (1 MiB by default)", Error
 UNSUPPORTED_MEDIA = Answer("The body is not application/json", ErrorBody)
 CONFLICT = Answer("The change clashes with the current state, or with a concurrent change", ErrorBody)
 RULE_BROKEN = Answer("Well-formed, but a rule forbids it; `errors` says which", ErrorBody)
-STALE = Answer("If-Match (or `version`) is not the current version; the body and ETag header carry the current one", ErrorBody)
-PRECONDITION_REQUIRED = Answer("A write needs If-Match (or `version` in the body) while IRIS_REQUIRE_IF_MATCH is on", ErrorBody)
+STALE = Answer(
+    "If-Match (or `version`) is not the current version; the body and ETag header carry the current one", ErrorBody
+)
+PRECONDITION_REQUIRED = Answer(
+    "A write needs If-Match (or `version` in the body) while IRIS_REQUIRE_IF_MATCH is on", ErrorBody
+)
 NOT_MODIFIED = Answer("If-None-Match names the current version: nothing to send")
 SERVER_ERROR = Answer("Unexpected error; the details are in the server log, never in the answer", ErrorBody)
 UNAVAILABLE = Answer(
-    "The database is unavailable, too slow, or lacks migrations that this iris needs (`GET /health` says which); retry later",
+    "The database is unavailable, too slow, or lacks migrations that this iris needs (`GET /health` says which); "
+    "retry later",
     ErrorBody,
     headers={"Retry-After": Header("seconds to wait before retrying", {"type": "integer"})},
 )

@@ -10,9 +10,16 @@ from sqlalchemy.engine import Engine
 import iris
 from iris import migrate
 from iris.api import comments, docs, error_handlers, health, tickets, workflows
-from iris.api.middleware import AppState, NoBodyStatuses, OneAllowList, RequestBody, UnitOfWorkPerRequest, UnknownMethods
-from iris.api.request_parsing import check_query
+from iris.api.middleware import (
+    AppState,
+    NoBodyStatuses,
+    OneAllowList,
+    RequestBody,
+    UnitOfWorkPerRequest,
+    UnknownMethods,
+)
 from iris.api.openapi import build_document
+from iris.api.request_parsing import check_query
 from iris.api.routes import Route
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory

@@ -25,7 +25,7 @@ def decode(token: Optional[str], order: str, types: Sequence[type]) -> Optional[
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         if not isinstance(data, dict) or data.get("o") != order or len(data.get("v", ())) != len(types):
             raise ValueError
-        values = [_value(v, t) for v, t in zip(data["v"], types)]
+        values = [_value(v, t) for v, t in zip(data["v"], types, strict=True)]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         # Well-formed (the published pattern) but not one of ours, or from another sort order.
         raise RuleBroken({"cursor": _BAD}) from None

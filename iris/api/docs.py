@@ -1,6 +1,5 @@
 """The API description: /openapi.json, and a Swagger UI page at /docs served from the swagger-ui-bundle wheel."""
 
-import falcon
 from swagger_ui_bundle import swagger_ui_path
 
 from iris.api.answers import BAD_REQUEST, NOT_FOUND, SERVER_ERROR
@@ -60,19 +59,32 @@ def docs_asset(request, response):
 HTML = {"type": "string"}
 ROUTES = [
     Route(
-        "GET", "/openapi.json", openapi_document, "This API, described in OpenAPI 3", "service",
+        "GET",
+        "/openapi.json",
+        openapi_document,
+        "This API, described in OpenAPI 3",
+        "service",
         {200: Answer("The OpenAPI document", {"type": "object"}), 400: BAD_REQUEST, 500: SERVER_ERROR},
     ),
     Route(
-        "GET", "/docs", docs_page, "A readable API reference (Swagger UI)", "service",
+        "GET",
+        "/docs",
+        docs_page,
+        "A readable API reference (Swagger UI)",
+        "service",
         {200: Answer("The reference page", HTML, media_types=("text/html",)), 400: BAD_REQUEST, 500: SERVER_ERROR},
         raw=True,
     ),
     Route(
-        "GET", "/docs/assets/{name}", docs_asset, "A static file of the reference page", "service",
+        "GET",
+        "/docs/assets/{name}",
+        docs_asset,
+        "A static file of the reference page",
+        "service",
         {
             200: Answer(
-                "The file", {"type": "string", "format": "binary"},
+                "The file",
+                {"type": "string", "format": "binary"},
                 media_types=tuple(sorted({t.split(";")[0] for t in ASSET_TYPES.values()})),
             ),
             400: BAD_REQUEST,

@@ -1,4 +1,5 @@
-"""Errors become JSON answers here: domain errors through `describe`, database trouble as 503 or 409, the rest as 500."""
+"""Errors become JSON answers here: domain errors through `describe`, database trouble as 503 or 409, the rest
+as a generic 500."""
 
 import json
 import logging
@@ -19,7 +20,9 @@ GENERIC_500 = {"errors": {"server": "internal error; the details are in the serv
 class ApiError(falcon.HTTPError):
     """An HTTP error whose body is `{"errors": errors}`."""
 
-    def __init__(self, status: str, errors: dict[str, Any], headers: Optional[dict] = None, extra: Optional[dict] = None):
+    def __init__(
+        self, status: str, errors: dict[str, Any], headers: Optional[dict] = None, extra: Optional[dict] = None
+    ):
         super().__init__(status, headers=headers)
         self.errors = errors
         self.extra = extra or {}  # more top-level keys beside "errors", e.g. the allowed moves
@@ -48,7 +51,8 @@ MISSING_SCHEMA = frozenset({"42P01", "42703"})
 
 
 def schema_missing(req, resp, exc: ProgrammingError, params) -> None:
-    """A table or column this iris needs is not there: the database was downgraded, or replaced, under a running server."""
+    """A table or column this iris needs is not there: the database was downgraded, or replaced, under a running
+    server."""
     if getattr(exc.orig, "pgcode", None) not in MISSING_SCHEMA:
         return unexpected(req, resp, exc, params)  # a bug of ours: logged in full, a generic 500
     log.error("the database lacks a table or column on %s %s: %s", req.method, req.path, driver_message(exc))

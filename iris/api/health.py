@@ -31,7 +31,11 @@ def health(request, response):
 UNHEALTHY = Answer("The database does not answer, or lacks migrations that this iris needs", ErrorBody)
 ROUTES = [
     Route(
-        "GET", "/health", health, "Is the service up, and its database answering and migrated?", "service",
+        "GET",
+        "/health",
+        health,
+        "Is the service up, and its database answering and migrated?",
+        "service",
         {200: Answer("Up", HealthOut), 400: BAD_REQUEST, 500: SERVER_ERROR, 503: UNHEALTHY},
     )
 ]

@@ -6,11 +6,11 @@ from typing import Callable
 import falcon
 from sqlalchemy.orm import Session
 
+from iris.api.error_handlers import ApiError
 from iris.config import Settings
 from iris.migrate import Revisions
 from iris.services.journal import ANONYMOUS
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
-from iris.api.error_handlers import ApiError
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -64,7 +64,9 @@ class OneAllowList:
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         allow = resp.get_header("Allow")
         if allow:
-            resp.set_header("Allow", ", ".join(sorted({m.strip() for m in allow.split(",") if m.strip()} | {"OPTIONS"})))
+            resp.set_header(
+                "Allow", ", ".join(sorted({m.strip() for m in allow.split(",") if m.strip()} | {"OPTIONS"}))
+            )
 
 
 class NoBodyStatuses:

@@ -30,9 +30,16 @@ def to_openapi30(schema: Any) -> Any:
             converted[key] = {name: to_openapi30(sub) for name, sub in value.items()}
         else:
             converted[key] = to_openapi30(value)
-    schema = converted
+    schema = _nullable(converted)
     if "const" in schema:
         schema["enum"] = [schema.pop("const")]
+    if schema.get("default", 0) is None:
+        schema.pop("default")  # 3.0 validators reject a null default on a non-null type
+    return schema
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """3.0 has no `null` type: an `anyOf`/`oneOf` with a null option becomes `nullable` instead."""
     for key in ("anyOf", "oneOf"):
         options = schema.get(key)
         if options and {"type": "null"} in options:
@@ -44,8 +51,6 @@ def to_openapi30(schema: Any) -> Any:
                 merged = {**schema, (key if len(rest) > 1 else "allOf"): rest}
             merged["nullable"] = True
             schema = merged
-    if schema.get("default", 0) is None:
-        schema.pop("default")  # 3.0 validators reject a null default on a non-null type
     return schema
 
 
@@ -73,17 +78,37 @@ def _answer(answer: Answer, components: _Components, with_body: bool) -> dict[st
         schema = components.schema_for(answer.model)
         out["content"] = {media_type: {"schema": schema} for media_type in answer.media_types}
     if answer.headers:
-        out["headers"] = {name: {"description": h.description, "schema": h.schema} for name, h in answer.headers.items()}
+        out["headers"] = {
+            name: {"description": h.description, "schema": h.schema} for name, h in answer.headers.items()
+        }
     if answer.links:
         out["links"] = answer.links
     return out
 
 
 def _query_parameter(param) -> dict[str, Any]:
-    described = {"name": param.name, "in": "query", "required": False, "description": param.description, "schema": param.schema()}
+    described = {
+        "name": param.name,
+        "in": "query",
+        "required": False,
+        "description": param.description,
+        "schema": param.schema(),
+    }
     if getattr(param, "repeatable", False):
         described.update(style="form", explode=True)  # ?status=a&status=b
     return described
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    in_path = [
+        {"name": p.name, "in": "path", "required": True, "description": p.description, "schema": p.schema()}
+        for p in route.path_params
+    ]
+    headers = [
+        {"name": name, "in": "header", "required": False, "description": h.description, "schema": h.schema}
+        for name, h in route.headers
+    ]
+    return in_path + [_query_parameter(p) for p in route.query] + headers
 
 
 def _operation(route: Route, method: str, components: _Components) -> dict[str, Any]:
@@ -91,20 +116,23 @@ def _operation(route: Route, method: str, components: _Components) -> dict[str, 
     declared = {p.name for p in route.path_params}
     in_path = set(_PATH_PARAM.findall(route.path))
     if declared != in_path:
-        raise ValueError(f"{route.method} {route.path}: path parameters {sorted(in_path)} but described {sorted(declared)}")
+        raise ValueError(
+            f"{route.method} {route.path}: path parameters {sorted(in_path)} but described {sorted(declared)}"
+        )
     operation: dict[str, Any] = {
         "operationId": route.operation_id if not head else f"head_{route.operation_id}",
         "summary": route.summary if not head else f"{route.summary} (headers only)",
         "tags": [route.tag],
-        "parameters": [
-            {"name": p.name, "in": "path", "required": True, "description": p.description, "schema": p.schema()} for p in route.path_params
-        ]
-        + [_query_parameter(p) for p in route.query]
-        + [{"name": name, "in": "header", "required": False, "description": h.description, "schema": h.schema} for name, h in route.headers],
-        "responses": {str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(route.answers.items())},
+        "parameters": _parameters(route),
+        "responses": {
+            str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(route.answers.items())
+        },
     }
     if route.body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": components.schema_for(route.body)}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": components.schema_for(route.body)}},
+        }
     if not operation["parameters"]:
         del operation["parameters"]
     return operation
@@ -131,7 +159,7 @@ def build_document(hug_api, *, title: str, version: str) -> dict[str, Any]:
         "info": {
             "title": title,
             "version": version,
-            "description": "iris, a self-hosted ticket tracker. Every error body is `{\"errors\": {field: message}}`.",
+            "description": 'iris, a self-hosted ticket tracker. Every error body is `{"errors": {field: message}}`.',
         },
         "paths": paths,
         "components": {"schemas": dict(sorted(components.schemas.items()))},

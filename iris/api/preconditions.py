@@ -21,10 +21,13 @@ IF_MATCH_PATTERN = rf"^(\*|{_TAG})$"
 IF_NONE_MATCH_PATTERN = rf"^(\*|(W/)?{_TAG}( *, *(W/)?{_TAG})*)$"
 
 IF_MATCH = Header(
-    'the ETag you read (`"3"`), or `*`; required for writes unless IRIS_REQUIRE_IF_MATCH=false or the body has `version`',
+    'the ETag you read (`"3"`), or `*`; '
+    "required for writes unless IRIS_REQUIRE_IF_MATCH=false or the body has `version`",
     {"type": "string", "pattern": IF_MATCH_PATTERN},
 )
-IF_NONE_MATCH = Header("ETags you hold; a match answers 304 with no body", {"type": "string", "pattern": IF_NONE_MATCH_PATTERN})
+IF_NONE_MATCH = Header(
+    "ETags you hold; a match answers 304 with no body", {"type": "string", "pattern": IF_NONE_MATCH_PATTERN}
+)
 ETAG = Header('the strong ETag of the resource\'s current version, e.g. `"3"`')
 WRITE_HEADERS = (("If-Match", IF_MATCH),)
 

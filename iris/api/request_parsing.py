@@ -26,9 +26,9 @@ def check_query(request, allowed: frozenset[str], repeatable: frozenset[str] = f
     """Unknown parameters, and repeats of single-valued ones, are errors: never ignored or collapsed."""
     unknown = sorted(set(request.params) - allowed)
     if unknown:
-        raise InvalidInput({name: "unknown query parameter" for name in unknown})
+        raise InvalidInput(dict.fromkeys(unknown, "unknown query parameter"))
     repeated = sorted(
         name for name, value in request.params.items() if isinstance(value, list) and name not in repeatable
     )
     if repeated:
-        raise InvalidInput({name: "may be given only once" for name in repeated})
+        raise InvalidInput(dict.fromkeys(repeated, "may be given only once"))

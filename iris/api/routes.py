@@ -120,7 +120,10 @@ class TextListParam:
         return values
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": r"^[^\x00]*$"}}
+        return {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": r"^[^\x00]*$"},
+        }
 
 
 @dataclass(frozen=True)

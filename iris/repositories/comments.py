@@ -21,7 +21,9 @@ class CommentRepository:
         return self.session.get(Comment, comment_id)
 
     def get_for_update(self, comment_id: int) -> Optional[Comment]:
-        return self.session.scalars(select(Comment).where(Comment.comment_id == comment_id).with_for_update()).one_or_none()
+        return self.session.scalars(
+            select(Comment).where(Comment.comment_id == comment_id).with_for_update()
+        ).one_or_none()
 
     def page(self, ticket_id: int, *, after: Optional[int], limit: int) -> Sequence[Comment]:
         """Oldest first, by id (ids grow with time), from after `after` (keyset paging)."""
@@ -34,13 +36,19 @@ class CommentRepository:
         """The `limit` newest comments, oldest first, and the ticket's total, in one query."""
         total = func.count().over().label("total")
         rows = self.session.execute(
-            select(Comment, total).where(Comment.ticket_id == ticket_id).order_by(Comment.comment_id.desc()).limit(limit)
+            select(Comment, total)
+            .where(Comment.ticket_id == ticket_id)
+            .order_by(Comment.comment_id.desc())
+            .limit(limit)
         ).all()
         return [row[0] for row in reversed(rows)], (rows[0][1] if rows else 0)
 
     def edit(self, comment_id: int, body: str) -> Optional[Comment]:
         return self.session.scalars(
-            update(Comment).where(Comment.comment_id == comment_id).values(body=body, edited=func.now()).returning(Comment),
+            update(Comment)
+            .where(Comment.comment_id == comment_id)
+            .values(body=body, edited=func.now())
+            .returning(Comment),
             execution_options={"synchronize_session": False, "populate_existing": True},
         ).one_or_none()
 

@@ -17,10 +17,18 @@ class HistoryRepository:
             self.session.execute(insert(TicketHistory), list(entries))
 
     def exists(self, ticket_id: int) -> bool:
-        return self.session.scalar(select(TicketHistory.entry_id).where(TicketHistory.ticket_id == ticket_id).limit(1)) is not None
+        return (
+            self.session.scalar(select(TicketHistory.entry_id).where(TicketHistory.ticket_id == ticket_id).limit(1))
+            is not None
+        )
 
     def page(self, ticket_id: int, *, after: Optional[int], limit: int) -> Sequence[TicketHistory]:
-        query = select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.entry_id).limit(limit)
+        query = (
+            select(TicketHistory)
+            .where(TicketHistory.ticket_id == ticket_id)
+            .order_by(TicketHistory.entry_id)
+            .limit(limit)
+        )
         if after is not None:
             query = query.where(TicketHistory.entry_id > after)
         return self.session.scalars(query).all()
@@ -29,7 +37,9 @@ class HistoryRepository:
         """Every entry of these tickets, oldest first, in one query."""
         found: dict[int, list[TicketHistory]] = {ticket_id: [] for ticket_id in ticket_ids}
         rows = self.session.scalars(
-            select(TicketHistory).where(TicketHistory.ticket_id.in_(ticket_ids)).order_by(TicketHistory.ticket_id, TicketHistory.entry_id)
+            select(TicketHistory)
+            .where(TicketHistory.ticket_id.in_(ticket_ids))
+            .order_by(TicketHistory.ticket_id, TicketHistory.entry_id)
         )
         for row in rows:
             found[row.ticket_id].append(row)

@@ -28,7 +28,9 @@ class TicketRepository:
 
     def lock_many(self, ticket_ids: list[int]) -> dict[int, Ticket]:
         """The tickets that exist among `ticket_ids`, row-locked in id order."""
-        rows = self.session.scalars(select(Ticket).where(Ticket.ticket_id.in_(ticket_ids)).order_by(Ticket.ticket_id).with_for_update())
+        rows = self.session.scalars(
+            select(Ticket).where(Ticket.ticket_id.in_(ticket_ids)).order_by(Ticket.ticket_id).with_for_update()
+        )
         return {ticket.ticket_id: ticket for ticket in rows}
 
     def change(self, ticket: Ticket, changes: dict[str, Any]) -> Ticket:

@@ -71,32 +71,49 @@ class WorkflowRepository:
             .where(Ticket.workflow == workflow, Ticket.status.in_(statuses))
             .group_by(Ticket.status)
         ).all()
-        return {status: count for status, count in rows}
+        return dict(rows)
 
     def lock(self, name: str) -> None:
         """Serialise writers of one workflow's definition (two PUTs at once, or a PUT and a ticket move)."""
         self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext("workflow:" + name))))
 
-    def replace(self, name: str, initial: str, statuses: Sequence[str], closed: set[str], transitions: Sequence[tuple[str, str, str]]) -> None:
+    def replace(
+        self,
+        name: str,
+        initial: str,
+        statuses: Sequence[str],
+        closed: set[str],
+        transitions: Sequence[tuple[str, str, str]],
+    ) -> None:
         """Make the stored workflow exactly this definition; statuses that go must have no tickets."""
-        self.session.execute(
-            insert(Workflow)
-            .values(name=name, initial_status=initial)
-            .on_conflict_do_update(index_elements=[Workflow.name], set_={"initial_status": initial, "version": Workflow.version + 1})
-        )
+        self._upsert_workflow(name, initial)
         self.session.execute(delete(WorkflowTransition).where(WorkflowTransition.workflow == name))
-        self.session.execute(delete(WorkflowStatus).where(WorkflowStatus.workflow == name, WorkflowStatus.name.not_in(statuses)))
+        self.session.execute(
+            delete(WorkflowStatus).where(WorkflowStatus.workflow == name, WorkflowStatus.name.not_in(statuses))
+        )
         for position, status in enumerate(statuses):
-            self.session.execute(
-                insert(WorkflowStatus)
-                .values(workflow=name, name=status, is_closed=status in closed, position=position)
-                .on_conflict_do_update(
-                    index_elements=[WorkflowStatus.workflow, WorkflowStatus.name],
-                    set_={"is_closed": status in closed, "position": position},
-                )
-            )
+            self._upsert_status(name, status, status in closed, position)
         if transitions:
             self.session.execute(
                 insert(WorkflowTransition),
                 [{"workflow": name, "from_status": f, "to_status": t, "name": n} for n, f, t in transitions],
             )
+
+    def _upsert_workflow(self, name: str, initial: str) -> None:
+        self.session.execute(
+            insert(Workflow)
+            .values(name=name, initial_status=initial)
+            .on_conflict_do_update(
+                index_elements=[Workflow.name], set_={"initial_status": initial, "version": Workflow.version + 1}
+            )
+        )
+
+    def _upsert_status(self, workflow: str, status: str, closed: bool, position: int) -> None:
+        self.session.execute(
+            insert(WorkflowStatus)
+            .values(workflow=workflow, name=status, is_closed=closed, position=position)
+            .on_conflict_do_update(
+                index_elements=[WorkflowStatus.workflow, WorkflowStatus.name],
+                set_={"is_closed": closed, "position": position},
+            )
+        )

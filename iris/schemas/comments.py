@@ -12,7 +12,11 @@ Author = text(100, required=True)
 
 
 class CommentCreate(Input):
-    REFUSED = {"comment_id": "is set by the server", "ticket_id": "is taken from the URL", "created": "is set by the server"}
+    REFUSED = {
+        "comment_id": "is set by the server",
+        "ticket_id": "is taken from the URL",
+        "created": "is set by the server",
+    }
 
     body: CommentBody
     author: Author = Field("anonymous", description="who wrote it")

@@ -17,7 +17,11 @@ from iris.timeparse import ISO8601_SCHEMA, parse_iso8601
 STORABLE_TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 # Every character that some regex engine counts as whitespace (Python's, ECMA-262's, Rust's), spelled
 # out rather than left to `\s`, whose meaning differs between the engines that read this pattern.
-WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 NON_BLANK_TEXT = "^[^\\x00]*[^\\x00" + WHITESPACE + "][^\\x00]*$"
 _STORABLE = re.compile(STORABLE_TEXT)
 _NON_BLANK = re.compile(NON_BLANK_TEXT)
@@ -43,10 +47,14 @@ def text(max_length: int, *, required: bool = False):
     """A text field of at most `max_length` characters; `required` ones must not be empty or blank."""
     if required:
         return Annotated[
-            str, Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": NON_BLANK_TEXT}),
-            AfterValidator(_storable), AfterValidator(_not_blank),
+            str,
+            Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": NON_BLANK_TEXT}),
+            AfterValidator(_storable),
+            AfterValidator(_not_blank),
         ]
-    return Annotated[str, Field(max_length=max_length, json_schema_extra={"pattern": STORABLE_TEXT}), AfterValidator(_storable)]
+    return Annotated[
+        str, Field(max_length=max_length, json_schema_extra={"pattern": STORABLE_TEXT}), AfterValidator(_storable)
+    ]
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(parse_iso8601), WithJsonSchema(ISO8601_SCHEMA)]

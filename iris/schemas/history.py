@@ -14,8 +14,12 @@ class HistoryEntry(BaseModel):
     ticket_id: int
     changeset: UUID
     at: datetime
-    actor: str = Field(description="who made the change (the comment author, or `anonymous` until iris has authentication)")
-    action: str = Field(description="created, changed, transition, comment_added, comment_edited, comment_deleted or deleted")
+    actor: str = Field(
+        description="who made the change (the comment author, or `anonymous` until iris has authentication)"
+    )
+    action: str = Field(
+        description="created, changed, transition, comment_added, comment_edited, comment_deleted or deleted"
+    )
     field: Optional[str]
     old: Any = None
     new: Any = None

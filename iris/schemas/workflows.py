@@ -25,7 +25,9 @@ class WorkflowDefinition(Input):
     statuses: list[StatusName] = Field(max_length=50)
     closed: list[StatusName] = Field([], max_length=50, description="statuses that count as closed")
     transitions: list[TransitionDef] = Field([], max_length=500)
-    version: int = Field(None, ge=1, le=2_147_483_647, description="replacing: the version you read, instead of If-Match")
+    version: int = Field(
+        None, ge=1, le=2_147_483_647, description="replacing: the version you read, instead of If-Match"
+    )
 
 
 class TransitionRequest(Input):
@@ -37,9 +39,13 @@ class TransitionRequest(Input):
 
     to: StatusName = None
     transition: TransitionName = None
-    comment: Optional[text(10_000, required=True)] = Field(None, description="stored as a comment in the same transaction")
+    comment: Optional[text(10_000, required=True)] = Field(
+        None, description="stored as a comment in the same transaction"
+    )
     author: text(100, required=True) = Field("anonymous", description="the comment's author")
-    version: int = Field(None, ge=1, le=2_147_483_647, description="the ticket version you read: an alternative to If-Match")
+    version: int = Field(
+        None, ge=1, le=2_147_483_647, description="the ticket version you read: an alternative to If-Match"
+    )
 
     @model_validator(mode="after")
     def _exactly_one_target(self):

@@ -10,7 +10,9 @@ from iris.services.preconditions import Precondition
 from iris.services.unit_of_work import UnitOfWork
 
 
-def comment_on(uow: UnitOfWork, ticket_id: int, data: CommentCreate, key: Optional[KeyUse] = None) -> Union[Created[Comment], Replayed]:
+def comment_on(
+    uow: UnitOfWork, ticket_id: int, data: CommentCreate, key: Optional[KeyUse] = None
+) -> Union[Created[Comment], Replayed]:
     def create() -> Comment:
         if uow.tickets.get_for_update(ticket_id) is None:
             raise NotFound("ticket", ticket_id)
@@ -23,7 +25,9 @@ def comment_on(uow: UnitOfWork, ticket_id: int, data: CommentCreate, key: Option
         return create_once(uow, key, create)
 
 
-def list_comments(uow: UnitOfWork, ticket_id: int, *, after: Optional[int], limit: int) -> tuple[Sequence[Comment], bool]:
+def list_comments(
+    uow: UnitOfWork, ticket_id: int, *, after: Optional[int], limit: int
+) -> tuple[Sequence[Comment], bool]:
     with uow:
         if not uow.tickets.exists(ticket_id):
             raise NotFound("ticket", ticket_id)
@@ -44,7 +48,9 @@ def edit_comment(uow: UnitOfWork, comment_id: int, patch: CommentPatch, precondi
         comment = precondition.locked("comment", comment_id, uow.comments.get_for_update)
         old = _shown(comment)
         edited = uow.comments.edit(comment_id, patch.body)
-        uow.journal.add(comment.ticket_id, "comment_edited", "comments", old=old, new=_shown(edited), actor=comment.author)
+        uow.journal.add(
+            comment.ticket_id, "comment_edited", "comments", old=old, new=_shown(edited), actor=comment.author
+        )
         uow.commit()
         return edited
 

@@ -27,17 +27,30 @@ class Changeset:
         self.entries: list[dict[str, Any]] = []
 
     def add(
-        self, ticket_id: int, action: str, field: Optional[str] = None, old: Any = None, new: Any = None,
+        self,
+        ticket_id: int,
+        action: str,
+        field: Optional[str] = None,
+        old: Any = None,
+        new: Any = None,
         actor: Optional[str] = None,
     ) -> None:
         """One entry; `actor` overrides who acted (a comment's author, until iris knows its users)."""
-        self.entries.append({
-            "ticket_id": ticket_id, "changeset": self.id, "actor": actor or self.actor, "action": action,
-            "field": field, "old": plain(old), "new": plain(new),
-        })
+        self.entries.append(
+            {
+                "ticket_id": ticket_id,
+                "changeset": self.id,
+                "actor": actor or self.actor,
+                "action": action,
+                "field": field,
+                "old": plain(old),
+                "new": plain(new),
+            }
+        )
 
     def changed(self, ticket_id: int, before: dict[str, Any], after: dict[str, Any]) -> None:
         for name in TRACKED:
             if name in after and plain(before.get(name)) != plain(after[name]):
-                self.add(ticket_id, "transition" if name == "status" else "changed", name, before.get(name), after[name])
-
+                self.add(
+                    ticket_id, "transition" if name == "status" else "changed", name, before.get(name), after[name]
+                )

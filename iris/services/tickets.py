@@ -3,11 +3,9 @@
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
-from sqlalchemy import Row
-
 from iris.errors import BulkItemFailed, NotFound, RuleBroken, VersionMismatch
 from iris.models import Comment, Ticket
-from iris.repositories.ticket_list import CountBudget, SortKey, TicketFilter, cursor_values
+from iris.repositories.ticket_list import CountBudget, ListedTicket, SortKey, TicketFilter, cursor_values
 from iris.schemas import TicketCreate, TicketPatch, TicketReplace
 from iris.services.idempotency import Created, KeyUse, Replayed, create_once
 from iris.services.journal import snapshot
@@ -73,7 +71,7 @@ class TicketQuery:
 
 @dataclass
 class TicketPage:
-    tickets: list[Row]  # the listed fields of each ticket, by name
+    tickets: list[ListedTicket]
     next_after: Optional[list]  # the last ticket's sort values, when more tickets follow
     total: Optional[int]  # None when counting would have taken longer than the budget
     histories: Optional[dict[int, list]] = None  # with_history: each listed ticket's journal
@@ -106,7 +104,11 @@ def _require_known_statuses(uow: UnitOfWork, statuses: Sequence[str]) -> None:
         return
     by_case = {k.casefold(): k for k in known}
     hints = [by_case[s.casefold()] for s in unknown if s.casefold() in by_case]
-    hint = f"did you mean {', '.join(map(repr, hints))}?" if hints else f"the statuses are {', '.join(map(repr, sorted(known)))}"
+    hint = (
+        f"did you mean {', '.join(map(repr, hints))}?"
+        if hints
+        else f"the statuses are {', '.join(map(repr, sorted(known)))}"
+    )
     named = f"a status {unknown[0]!r}" if len(unknown) == 1 else f"the statuses {', '.join(map(repr, unknown))}"
     raise RuleBroken({"status": f"no workflow has {named}; {hint}"})
 

@@ -24,7 +24,9 @@ def get_workflow(uow: UnitOfWork, name: str) -> Definition:
         return definition
 
 
-def put_workflow(uow: UnitOfWork, name: str, data: WorkflowDefinition, precondition: Precondition) -> tuple[Definition, bool]:
+def put_workflow(
+    uow: UnitOfWork, name: str, data: WorkflowDefinition, precondition: Precondition
+) -> tuple[Definition, bool]:
     """Create or replace workflow `name`; returns it and whether it is new. Only replacing needs a precondition."""
     transitions = check_definition(data)
     with uow:
@@ -34,8 +36,9 @@ def put_workflow(uow: UnitOfWork, name: str, data: WorkflowDefinition, precondit
             precondition.check("workflow", name, existing.version)
             _refuse_removing_statuses_in_use(uow, existing, data)
         uow.workflows.replace(name, data.initial, data.statuses, set(data.closed), transitions)
+        stored = uow.workflows.get(name)
         uow.commit()
-        return uow.workflows.get(name), existing is None
+        return stored, existing is None
 
 
 def _refuse_removing_statuses_in_use(uow: UnitOfWork, existing: Definition, data: WorkflowDefinition) -> None:
@@ -52,7 +55,9 @@ def allowed_moves(uow: UnitOfWork, ticket_id: int) -> tuple[Ticket, Definition]:
         return ticket, uow.workflows.get(ticket.workflow)
 
 
-def move_ticket(uow: UnitOfWork, ticket_id: int, request: TransitionRequest, precondition: Precondition) -> TicketWithComments:
+def move_ticket(
+    uow: UnitOfWork, ticket_id: int, request: TransitionRequest, precondition: Precondition
+) -> TicketWithComments:
     """Move the ticket along its workflow (and store the comment, if any) in one transaction.
 
     The ticket row is locked first, so a concurrent move waits and is then judged against the

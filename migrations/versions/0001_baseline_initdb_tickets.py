@@ -11,6 +11,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 from alembic import op

@@ -16,6 +16,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-22
 """
+
 import re
 from datetime import datetime, timezone
 from typing import Optional, Sequence, Union

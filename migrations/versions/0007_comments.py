@@ -4,6 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -25,7 +26,9 @@ def upgrade() -> None:
         sa.Column("created", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("edited", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("char_length(body) BETWEEN 1 AND 10000", name=op.f("ck_comments_body_length")),
-        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.ticket_id"], name=op.f("fk_comments_ticket_id_tickets"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.ticket_id"], name=op.f("fk_comments_ticket_id_tickets"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("comment_id", name=op.f("pk_comments")),
     )
     # Keyset paging of a ticket's comments, oldest first.

@@ -13,6 +13,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -40,11 +41,16 @@ def upgrade() -> None:
     bind = op.get_bind()
     bind.execute(sa.text("INSERT INTO workflows (name, initial_status) VALUES ('default', 'Open')"))
     bind.execute(
-        sa.text("INSERT INTO workflow_statuses (workflow, name, is_closed, position) VALUES ('default', :name, :closed, :position)"),
+        sa.text(
+            "INSERT INTO workflow_statuses (workflow, name, is_closed, position) "
+            "VALUES ('default', :name, :closed, :position)"
+        ),
         [{"name": name, "closed": closed, "position": i} for i, (name, closed) in enumerate(STATUSES)],
     )
     bind.execute(
-        sa.text("INSERT INTO workflow_transitions (workflow, from_status, to_status, name) VALUES ('default', :f, :t, :n)"),
+        sa.text(
+            "INSERT INTO workflow_transitions (workflow, from_status, to_status, name) VALUES ('default', :f, :t, :n)"
+        ),
         [{"f": f, "t": t, "n": n} for f, t, n in TRANSITIONS],
     )
     # Check the deferred keys now: later revisions alter these tables in the same transaction.

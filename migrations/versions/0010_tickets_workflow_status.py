@@ -8,6 +8,7 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -27,8 +28,12 @@ def upgrade() -> None:
     op.alter_column("tickets", "workflow", nullable=False, server_default=sa.text("'default'"))
     op.alter_column("tickets", "status", nullable=False, server_default=sa.text("'Open'"))
     op.create_foreign_key(
-        "fk_tickets_workflow_status_workflow_statuses", "tickets", "workflow_statuses",
-        ["workflow", "status"], ["workflow", "name"], onupdate="CASCADE",
+        "fk_tickets_workflow_status_workflow_statuses",
+        "tickets",
+        "workflow_statuses",
+        ["workflow", "status"],
+        ["workflow", "name"],
+        onupdate="CASCADE",
     )
     # Status filters (`status=`, `open=`) and the FK check on status deletes both use it.
     op.create_index("ix_tickets_status_workflow", "tickets", ["status", "workflow"])

@@ -7,6 +7,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -29,4 +30,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER tickets_touch_updated ON tickets")
-    op.execute("CREATE TRIGGER tickets_touch_updated BEFORE UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_touch_updated()")
+    op.execute(
+        "CREATE TRIGGER tickets_touch_updated BEFORE UPDATE ON tickets "
+        "FOR EACH ROW EXECUTE FUNCTION tickets_touch_updated()"
+    )

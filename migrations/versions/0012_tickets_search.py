@@ -7,6 +7,7 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ down_revision: Union[str, None] = "0011"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
+# A stored function's text: rewrapped, databases migrated before and after would hold different sources.
 DOCUMENT = """
 CREATE FUNCTION tickets_search_document(p_ticket_id integer, p_title text, p_description text) RETURNS tsvector
 LANGUAGE sql STABLE AS $$
@@ -26,7 +28,7 @@ LANGUAGE sql STABLE AS $$
         || setweight(to_tsvector('english', coalesce(
                (SELECT string_agg(body, ' ' ORDER BY comment_id) FROM comments WHERE ticket_id = p_ticket_id), '')), 'C')
 $$
-"""
+"""  # noqa: E501
 
 TICKET_TRIGGER = """
 CREATE FUNCTION tickets_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -62,7 +64,11 @@ def upgrade() -> None:
         "CREATE TRIGGER comments_search_refresh AFTER INSERT OR DELETE OR UPDATE OF body ON comments "
         "FOR EACH ROW EXECUTE FUNCTION comments_search_refresh()"
     )
-    indexed = op.get_bind().execute(sa.text("UPDATE tickets SET search = tickets_search_document(ticket_id, title, description)")).rowcount
+    indexed = (
+        op.get_bind()
+        .execute(sa.text("UPDATE tickets SET search = tickets_search_document(ticket_id, title, description)"))
+        .rowcount
+    )
     print(f"0012: indexed {indexed} ticket(s) for search")
     op.create_index("ix_tickets_search", "tickets", ["search"], postgresql_using="gin")
 

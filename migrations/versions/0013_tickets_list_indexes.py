@@ -8,6 +8,7 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 from alembic import op

@@ -6,6 +6,7 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -58,7 +59,10 @@ def upgrade() -> None:
         op.add_column(table, sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False))
     op.execute(TOUCH)
     op.execute(COMMENTS_TOUCH)
-    op.execute("CREATE TRIGGER comments_touch_version BEFORE UPDATE OF body ON comments FOR EACH ROW EXECUTE FUNCTION comments_touch_version()")
+    op.execute(
+        "CREATE TRIGGER comments_touch_version BEFORE UPDATE OF body ON comments "
+        "FOR EACH ROW EXECUTE FUNCTION comments_touch_version()"
+    )
     op.execute(COMMENT_SEARCH.replace("{bump}", ", version = version + 1"))
 
 

@@ -7,6 +7,7 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -34,10 +35,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_ticket_history")),
     )
     op.create_index("ix_ticket_history_ticket_id_entry_id", "ticket_history", ["ticket_id", "entry_id"])
-    added = op.get_bind().execute(sa.text(
-        "INSERT INTO ticket_history (ticket_id, changeset, at, actor, action) "
-        "SELECT ticket_id, gen_random_uuid(), created, 'migration', 'created' FROM tickets ORDER BY ticket_id"
-    )).rowcount
+    added = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "INSERT INTO ticket_history (ticket_id, changeset, at, actor, action) "
+                "SELECT ticket_id, gen_random_uuid(), created, 'migration', 'created' FROM tickets ORDER BY ticket_id"
+            )
+        )
+        .rowcount
+    )
     print(f"0015: recorded {added} existing ticket(s) as created")
 
 

@@ -7,6 +7,7 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 from alembic import op

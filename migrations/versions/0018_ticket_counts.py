@@ -11,6 +11,7 @@ Revision ID: 0018
 Revises: 0017
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -46,7 +47,7 @@ BEGIN
     HAVING sum(tickets) <> 0;
 END
 $$
-"""
+"""  # noqa: E501 (a stored function's text: rewrapped, databases migrated before and after would differ)
 
 
 def _counted(name: str, rows: str, sign: str) -> str:
@@ -94,7 +95,9 @@ TRIGGERS = {
     "ticket_counts_inserted": "AFTER INSERT ON tickets REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
     "ticket_counts_deleted": "AFTER DELETE ON tickets REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
     # Transition tables rule out `UPDATE OF status`; the function writes nothing unless a status moved.
-    "ticket_counts_updated": "AFTER UPDATE ON tickets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT",
+    "ticket_counts_updated": (
+        "AFTER UPDATE ON tickets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT"
+    ),
     "ticket_counts_truncated": "AFTER TRUNCATE ON tickets FOR EACH STATEMENT",
 }
 
@@ -111,7 +114,10 @@ def upgrade() -> None:
     for name, when in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {name}()")
     # The triggers' lock on tickets holds writers off until this commits, so the backfill misses nothing.
-    op.execute("INSERT INTO ticket_counts (workflow, status, tickets) SELECT workflow, status, count(*) FROM tickets GROUP BY workflow, status")
+    op.execute(
+        "INSERT INTO ticket_counts (workflow, status, tickets) "
+        "SELECT workflow, status, count(*) FROM tickets GROUP BY workflow, status"
+    )
 
 
 def downgrade() -> None:

@@ -25,14 +25,21 @@ def test_missing_or_empty_title_is_400_naming_the_field(client, body):
 
 @pytest.mark.parametrize(
     "body,field",
-    [({"title": 5}, "title"), ({"title": "x", "assignee": ["a"]}, "assignee"), ({"title": "x", "description": {"a": 1}}, "description"), ({"title": True}, "title")],
+    [
+        ({"title": 5}, "title"),
+        ({"title": "x", "assignee": ["a"]}, "assignee"),
+        ({"title": "x", "description": {"a": 1}}, "description"),
+        ({"title": True}, "title"),
+    ],
 )
 def test_wrong_types_are_400(client, body, field):
     response = client.put_json("/tickets", body, status=400)
     assert field in response.json["errors"]
 
 
-@pytest.mark.parametrize("path", ["/tickets/abc", "/tickets/1.5", "/tickets/-1", "/tickets/99999999999", "/tickets/%C2%B2"])
+@pytest.mark.parametrize(
+    "path", ["/tickets/abc", "/tickets/1.5", "/tickets/-1", "/tickets/99999999999", "/tickets/%C2%B2"]
+)
 def test_non_integer_ids_are_400(client, path):
     response = client.get(path, status=400)
     assert "ticket_id" in response.json["errors"]

@@ -16,7 +16,10 @@ def test_bulk_patch_applies_every_item_and_journals_each(client):
 
 def test_a_failure_at_item_57_leaves_items_1_to_56_unchanged(client, app):
     tickets = [create(client, title=f"t{i}") for i in range(60)]
-    items = [{"ticket_id": t["ticket_id"], "version": t["version"], "changes": {"title": f"bulk {i}"}} for i, t in enumerate(tickets)]
+    items = [
+        {"ticket_id": t["ticket_id"], "version": t["version"], "changes": {"title": f"bulk {i}"}}
+        for i, t in enumerate(tickets)
+    ]
     items[56]["version"] = 99
     response = client.patch_json("/tickets", {"items": items}, status=412)
     assert response.json["failed"] == {"index": 56, "ticket_id": tickets[56]["ticket_id"], "reason": "version mismatch"}
@@ -30,7 +33,9 @@ def test_a_failure_at_item_57_leaves_items_1_to_56_unchanged(client, app):
 def test_bulk_failures_name_the_item_and_why(client):
     ticket = create(client)
     ok = {"ticket_id": ticket["ticket_id"], "version": 1, "changes": {"title": "fine"}}
-    missing = client.patch_json("/tickets", {"items": [ok, {"ticket_id": 999, "version": 1, "changes": {}}]}, status=404)
+    missing = client.patch_json(
+        "/tickets", {"items": [ok, {"ticket_id": 999, "version": 1, "changes": {}}]}, status=404
+    )
     assert missing.json["failed"] == {"index": 1, "ticket_id": 999, "reason": "not found"}
     broken = client.patch_json("/tickets", {"items": [ok, {**ok, "changes": {"title": ""}}]}, status=400)
     assert "items.1.changes.title" in broken.json["errors"]
@@ -79,8 +84,13 @@ def test_keys_expire_and_the_purge_removes_them(client, app, db_url):
     assert "Idempotent-Replayed" not in replay.headers, "an expired key is a new key"
     with app.engine.begin() as conn:
         conn.execute(text("UPDATE idempotency_keys SET created = now() - interval '25 hours' WHERE key = 'old-key'"))
-    result = subprocess.run([sys.executable, "-m", "iris", "purge-keys"], env=clean_env(DATABASE_URL=url_string(db_url), IRIS_ENV="test"),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "iris", "purge-keys"],
+        env=clean_env(DATABASE_URL=url_string(db_url), IRIS_ENV="test"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and "removed 1 expired key(s)" in result.stderr
     with app.engine.connect() as conn:
         assert conn.execute(text("SELECT key FROM idempotency_keys")).scalars().all() == ["new-key"]

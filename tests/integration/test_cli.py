@@ -11,7 +11,9 @@ from tests.support import clean_env, free_port, url_string
 
 def iris(*args, env_extra=None, check=False):
     env = clean_env(**(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "iris", *args], env=env, capture_output=True, text=True, timeout=120, check=check)
+    return subprocess.run(
+        [sys.executable, "-m", "iris", *args], env=env, capture_output=True, text=True, timeout=120, check=check
+    )
 
 
 def test_help_describes_every_command():
@@ -66,7 +68,14 @@ def test_prod_with_placeholder_password_refuses_to_start_and_does_not_echo_it():
     assert "placeholder" in result.stderr and "changeme" not in result.stderr
 
 
-DATA_COMMANDS = [("tickets", "get", "1"), ("tickets", "list"), ("tickets", "create", "--title", "lost?"), ("seed", "--tickets", "3"), ("purge-keys",), ("db", "recount")]
+DATA_COMMANDS = [
+    ("tickets", "get", "1"),
+    ("tickets", "list"),
+    ("tickets", "create", "--title", "lost?"),
+    ("seed", "--tickets", "3"),
+    ("purge-keys",),
+    ("db", "recount"),
+]
 
 
 def test_commands_refuse_a_database_behind_the_migrations_and_say_how_to_catch_up(empty_db):
@@ -79,7 +88,10 @@ def test_commands_refuse_a_database_behind_the_migrations_and_say_how_to_catch_u
         for command in [*DATA_COMMANDS, ("serve",)]:
             result = iris(*command, env_extra=env)
             assert result.returncode == 1, (command, result.stderr)
-            assert f"the database is {state}" in result.stderr and "run `iris db upgrade` first" in result.stderr, (command, result.stderr)
+            assert f"the database is {state}" in result.stderr and "run `iris db upgrade` first" in result.stderr, (
+                command,
+                result.stderr,
+            )
             assert "Traceback" not in result.stderr, command
         assert "or serve with --migrate" in result.stderr
     with engine.connect() as conn:
@@ -110,7 +122,10 @@ def test_an_unreachable_database_is_one_line_not_a_traceback():
     for command in [*DATA_COMMANDS, ("db", "upgrade"), ("db", "current")]:
         result = iris(*command, env_extra=env)
         assert result.returncode == 1, (command, result.stderr)
-        assert "iris: database error: connection to server at" in result.stderr and "Traceback" not in result.stderr, (command, result.stderr)
+        assert "iris: database error: connection to server at" in result.stderr and "Traceback" not in result.stderr, (
+            command,
+            result.stderr,
+        )
 
 
 def test_tickets_commands_give_the_same_results_and_errors_as_http(client, db_url):
@@ -123,21 +138,38 @@ def test_tickets_commands_give_the_same_results_and_errors_as_http(client, db_ur
     commented = iris("tickets", "comment", str(ticket["ticket_id"]), "looking into it", env_extra=env)
     assert json.loads(commented.stdout)["body"] == "looking into it"
     unguarded = iris("tickets", "move", str(ticket["ticket_id"]), "In Progress", env_extra=env)
-    assert unguarded.returncode == 1 and unguarded.stderr.startswith("error 428:"), "like HTTP, a move needs the version"
+    assert unguarded.returncode == 1 and unguarded.stderr.startswith("error 428:"), (
+        "like HTTP, a move needs the version"
+    )
     version = client.get(f"/tickets/{ticket['ticket_id']}").json["version"]
-    moved = iris("tickets", "move", str(ticket["ticket_id"]), "In Progress", "--comment", "started", "--version", str(version), env_extra=env)
+    moved = iris(
+        "tickets",
+        "move",
+        str(ticket["ticket_id"]),
+        "In Progress",
+        "--comment",
+        "started",
+        "--version",
+        str(version),
+        env_extra=env,
+    )
     assert json.loads(moved.stdout)["workflow"]["status"] == "In Progress"
 
     shown = json.loads(iris("tickets", "get", str(ticket["ticket_id"]), env_extra=env).stdout)
     assert shown == client.get(f"/tickets/{ticket['ticket_id']}").json
     assert shown["comment_count"] == 2
 
-    refused = iris("tickets", "move", str(ticket["ticket_id"]), "Closed", "--version", str(shown["version"]), env_extra=env)
+    refused = iris(
+        "tickets", "move", str(ticket["ticket_id"]), "Closed", "--version", str(shown["version"]), env_extra=env
+    )
     http = client.post_json(f"/tickets/{ticket['ticket_id']}/transitions", {"to": "Closed"}, status=422).json
     assert refused.returncode == 1 and refused.stderr.strip() == f"error 422: {json.dumps(http)}"
 
     missing = iris("tickets", "get", "999", env_extra=env)
-    assert missing.returncode == 1 and missing.stderr.strip() == 'error 404: {"errors": {"ticket": "ticket 999 does not exist"}}'
+    assert (
+        missing.returncode == 1
+        and missing.stderr.strip() == 'error 404: {"errors": {"ticket": "ticket 999 does not exist"}}'
+    )
     blank = iris("tickets", "create", "--title", "  ", env_extra=env)
     assert blank.returncode == 1 and '"title": "must not be empty"' in blank.stderr
 
@@ -148,15 +180,30 @@ def test_seed_adds_searchable_tickets_and_comments_deterministically(empty_db):
     first = iris("seed", "--tickets", "300", "--comments-per-ticket", "2", "--seed", "9", env_extra=env)
     assert first.returncode == 0 and "added tickets 1 to 300" in first.stderr and "300/300" in first.stderr
     engine = create_engine(empty_db)
-    snapshot = "SELECT md5(string_agg(concat_ws('|', title, assignee, description, due, status), ',' ORDER BY ticket_id)) FROM tickets"
+    snapshot = (
+        "SELECT md5(string_agg(concat_ws('|', title, assignee, description, due, status), ',' ORDER BY ticket_id)) "
+        "FROM tickets"
+    )
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*), count(*) FILTER (WHERE search IS NULL) FROM tickets")).one() == (300, 0)
-        differs = "SELECT count(*) FROM tickets WHERE search IS DISTINCT FROM tickets_search_document(ticket_id, title, description)"
+        assert conn.execute(text("SELECT count(*), count(*) FILTER (WHERE search IS NULL) FROM tickets")).one() == (
+            300,
+            0,
+        )
+        differs = (
+            "SELECT count(*) FROM tickets "
+            "WHERE search IS DISTINCT FROM tickets_search_document(ticket_id, title, description)"
+        )
         assert conn.execute(text(differs)).scalar() == 0, "seed writes the same search document as the triggers would"
         assert conn.execute(text("SELECT count(DISTINCT ticket_id) FROM comments")).scalar() > 200
         body, ticket_id = conn.execute(text("SELECT body, ticket_id FROM comments ORDER BY comment_id LIMIT 1")).one()
         word = max(body.rstrip(".").lower().split(), key=len)
-        found = conn.execute(text("SELECT ticket_id FROM tickets WHERE search @@ plainto_tsquery('english', :w)"), {"w": word}).scalars().all()
+        found = (
+            conn.execute(
+                text("SELECT ticket_id FROM tickets WHERE search @@ plainto_tsquery('english', :w)"), {"w": word}
+            )
+            .scalars()
+            .all()
+        )
         assert ticket_id in found, "comment text is searchable"
         before = conn.execute(text(snapshot)).scalar()
     assert iris("db", "reset", "--yes", env_extra=env).returncode == 0
@@ -188,22 +235,47 @@ def test_seed_waits_for_open_writes_no_longer_than_the_lock_timeout(empty_db):
 
 def test_tickets_update_and_delete_give_the_same_results_and_errors_as_http(client, db_url):
     env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test"}
-    ticket = client.post_json("/tickets", {"title": "to change", "assignee": "ann", "description": "old", "due": "2026-12-01"}).json
+    ticket = client.post_json(
+        "/tickets", {"title": "to change", "assignee": "ann", "description": "old", "due": "2026-12-01"}
+    ).json
     tid = str(ticket["ticket_id"])
 
     unguarded = iris("tickets", "update", tid, "--assignee", "bob", env_extra=env)
-    assert unguarded.returncode == 1 and unguarded.stderr.startswith("error 428:"), "like HTTP, a change needs the version"
+    assert unguarded.returncode == 1 and unguarded.stderr.startswith("error 428:"), (
+        "like HTTP, a change needs the version"
+    )
     stale = iris("tickets", "update", tid, "--assignee", "bob", "--version", "7", env_extra=env)
     http_stale = client.patch_json(f"/tickets/{tid}", {"assignee": "bob", "version": 7}, status=412).json
     assert stale.returncode == 1 and stale.stderr.strip() == f"error 412: {json.dumps(http_stale)}"
 
-    updated = iris("tickets", "update", tid, "--title", "changed", "--due", "2027-01-02", "--clear", "assignee",
-                   "--clear", "description", "--version", "1", env_extra=env)
+    updated = iris(
+        "tickets",
+        "update",
+        tid,
+        "--title",
+        "changed",
+        "--due",
+        "2027-01-02",
+        "--clear",
+        "assignee",
+        "--clear",
+        "description",
+        "--version",
+        "1",
+        env_extra=env,
+    )
     assert updated.returncode == 0, updated.stderr
     shown = json.loads(updated.stdout)
-    assert shown == {k: v for k, v in client.get(f"/tickets/{tid}").json.items() if k not in ("comments", "comment_count")}
+    assert shown == {
+        k: v for k, v in client.get(f"/tickets/{tid}").json.items() if k not in ("comments", "comment_count")
+    }
     assert (shown["title"], shown["assignee"], shown["description"], shown["due"], shown["version"]) == (
-        "changed", None, None, "2027-01-02T00:00:00+00:00", 2)
+        "changed",
+        None,
+        None,
+        "2027-01-02T00:00:00+00:00",
+        2,
+    )
     changed = [e["field"] for e in client.get(f"/tickets/{tid}/history").json if e["action"] == "changed"]
     assert sorted(changed) == ["assignee", "description", "due", "title"], "journaled as HTTP's PATCH is"
 
@@ -220,7 +292,10 @@ def test_tickets_update_and_delete_give_the_same_results_and_errors_as_http(clie
     assert deleted.returncode == 0 and deleted.stdout == "" and f"ticket {tid} deleted" in deleted.stderr
     client.get(f"/tickets/{tid}", status=404)
     gone = iris("tickets", "delete", tid, "--version", "2", env_extra=env)
-    assert gone.returncode == 1 and gone.stderr.strip() == f'error 404: {{"errors": {{"ticket": "ticket {tid} does not exist"}}}}'
+    assert (
+        gone.returncode == 1
+        and gone.stderr.strip() == f'error 404: {{"errors": {{"ticket": "ticket {tid} does not exist"}}}}'
+    )
 
 
 def test_tickets_list_answers_as_get_tickets_does_page_by_page(client, db_url):
@@ -252,8 +327,13 @@ def test_a_reader_that_stops_early_gets_no_traceback(client, db_url):
     """`iris tickets list | head`: when the reader goes away, iris stops quietly (exit 1)."""
     client.post_json("/tickets", {"title": "read by nobody"})
     env = clean_env(DATABASE_URL=url_string(db_url), IRIS_ENV="test")
-    proc = subprocess.Popen([sys.executable, "-m", "iris", "tickets", "list"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iris", "tickets", "list"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     proc.stdout.close()  # before iris writes a byte
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 1

@@ -2,8 +2,8 @@
 
 from sqlalchemy import event
 
-from tests.support import link
 from tests.integration.test_tickets_api import create
+from tests.support import link
 
 
 def comment(client, ticket_id, body="a comment", **extra):
@@ -15,7 +15,12 @@ def test_posting_a_comment_answers_201_with_location_and_the_comment(client):
     response = comment(client, ticket["ticket_id"], "first!", author="ann")
     body = response.json
     assert response.headers["Location"] == f"/comments/{body['comment_id']}"
-    assert (body["ticket_id"], body["author"], body["body"], body["edited"]) == (ticket["ticket_id"], "ann", "first!", None)
+    assert (body["ticket_id"], body["author"], body["body"], body["edited"]) == (
+        ticket["ticket_id"],
+        "ann",
+        "first!",
+        None,
+    )
     assert client.get(response.headers["Location"]).json == body
 
 
@@ -31,8 +36,15 @@ def test_commenting_on_a_missing_ticket_is_404(client):
 
 def test_comment_body_is_required_bounded_and_alone(client):
     ticket_id = create(client)["ticket_id"]
-    for bad, field in [({}, "body"), ({"body": ""}, "body"), ({"body": "  "}, "body"), ({"body": "x" * 10_001}, "body"),
-                       ({"body": "x", "ticket_id": 5}, "ticket_id"), ({"body": "x", "mood": "happy"}, "mood"), ({"body": 5}, "body")]:
+    for bad, field in [
+        ({}, "body"),
+        ({"body": ""}, "body"),
+        ({"body": "  "}, "body"),
+        ({"body": "x" * 10_001}, "body"),
+        ({"body": "x", "ticket_id": 5}, "ticket_id"),
+        ({"body": "x", "mood": "happy"}, "mood"),
+        ({"body": 5}, "body"),
+    ]:
         response = client.post_json(f"/tickets/{ticket_id}/comments", bad, status=400)
         assert field in response.json["errors"], bad
     comment(client, ticket_id, "x" * 10_000)

@@ -50,14 +50,20 @@ def test_initdb_sql_is_the_tutorial_table():
     )
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed (.ci/run installs it)"
+)
 def test_docker_compose_config_validates_the_file():
     env = clean_env(IRIS_PASS="a-real-secret")
-    result = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE), "config"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
     assert resolved["services"]["iris"]["environment"]["IRIS_PASS"] == "a-real-secret"
-    missing = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config"], env=clean_env(), capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE), "config"], env=clean_env(), capture_output=True, text=True, timeout=60
+    )
     assert missing.returncode != 0 and "IRIS_PASS" in missing.stderr, "compose refuses to start without a password"
 
 
@@ -97,10 +103,21 @@ def test_the_iris_container_startup_rehearsed_on_an_initdb_database(databases):
         wait_until_serving(port, proc, seconds=60)
         # 3. The README's curl, then a GET, against the real gunicorn.
         curl = subprocess.run(
-            ["curl", "-s", "-X", "PUT", "-H", "Content-Type: application/json", "-d",
-             '{"title": "A new ticket", "assignee": "jchittum", "description": "Get this done ASAP"}',
-             f"127.0.0.1:{port}/tickets"],
-            capture_output=True, text=True, timeout=30, check=True,
+            [
+                "curl",
+                "-s",
+                "-X",
+                "PUT",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                '{"title": "A new ticket", "assignee": "jchittum", "description": "Get this done ASAP"}',
+                f"127.0.0.1:{port}/tickets",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
         created = json.loads(curl.stdout)
         assert created["title"] == "A new ticket" and created["ticket_id"] == 1

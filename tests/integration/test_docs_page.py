@@ -18,14 +18,24 @@ ROOT = Path(__file__).resolve().parents[2]
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
     # The flags keep Chromium from reaching for the network, which this machine does not have.
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--virtual-time-budget=15000", "--window-size=1280,1800",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=15000",
+        "--window-size=1280,1800",
     ]
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ensure-test-tools installs it as root)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ensure-test-tools installs it as root)"
+)
 def test_docs_page_renders_the_tickets_operations_offline(databases, tmp_path):
     url = databases.create("iris_docs")
     port = free_port()

@@ -35,7 +35,9 @@ HOLDER = textwrap.dedent(
 
 
 def run_holder(data_dir, action, mode):
-    return subprocess.Popen([sys.executable, "-c", HOLDER, str(data_dir), action, mode], stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(data_dir), action, mode], stdout=subprocess.PIPE, text=True
+    )
 
 
 def postgres_processes(pgdata):

@@ -27,16 +27,25 @@ def test_every_kind_of_change_is_recorded_with_old_and_new_values(client):
     actions = [(e["action"], e["field"]) for e in entries]
     assert actions == [
         ("created", None),
-        ("changed", "title"), ("changed", "assignee"), ("changed", "description"),
-        ("transition", "status"), ("comment_added", "comments"),
-        ("comment_added", "comments"), ("comment_edited", "comments"), ("comment_deleted", "comments"),
+        ("changed", "title"),
+        ("changed", "assignee"),
+        ("changed", "description"),
+        ("transition", "status"),
+        ("comment_added", "comments"),
+        ("comment_added", "comments"),
+        ("comment_edited", "comments"),
+        ("comment_deleted", "comments"),
         ("deleted", None),
     ]
     assert entries[0]["new"]["title"] == "first"
     assert (entries[1]["old"], entries[1]["new"]) == ("first", "second")
     assert (entries[2]["old"], entries[2]["new"]) == ("ann", None)
     assert (entries[4]["old"], entries[4]["new"]) == ("Open", "In Progress")
-    assert entries[6]["actor"] == "bob" and entries[7]["old"]["body"] == "note" and entries[7]["new"]["body"] == "better note"
+    assert (
+        entries[6]["actor"] == "bob"
+        and entries[7]["old"]["body"] == "note"
+        and entries[7]["new"]["body"] == "better note"
+    )
     assert entries[9]["old"]["title"] == "second", "the deleted ticket's last state is kept"
     assert len({e["changeset"] for e in entries[1:4]}) == 1, "one request, one change-set"
     assert entries[4]["changeset"] == entries[5]["changeset"] != entries[1]["changeset"]

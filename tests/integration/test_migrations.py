@@ -41,7 +41,12 @@ def initdb_database(databases, rows=TUTORIAL_ROWS):
     run_sql_file(url, INITDB)
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO tickets (title, assignee, description, due) VALUES (:title, :assignee, :description, :due)"), rows)
+        conn.execute(
+            text(
+                "INSERT INTO tickets (title, assignee, description, due) VALUES (:title, :assignee, :description, :due)"
+            ),
+            rows,
+        )
         conn.execute(text("INSERT INTO tickets (title, created) VALUES ('created was NULL', NULL)"))
     engine.dispose()
     return url
@@ -69,7 +74,9 @@ def test_empty_database_and_initdb_database_reach_the_same_schema(databases):
         shape = {}
         for table in sorted(insp.get_table_names()):
             shape[table] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in insp.get_columns(table)],
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in insp.get_columns(table)
+                ],
                 "pk": insp.get_pk_constraint(table),
                 "indexes": sorted(insp.get_indexes(table), key=lambda i: i["name"]),
                 "uniques": insp.get_unique_constraints(table),
@@ -122,8 +129,8 @@ def test_downgrade_to_base_and_back_keeps_every_row_and_value(databases):
     migrate.downgrade(url, "base")
     legacy = rows(url, "ticket_id, title, due")
     assert len(legacy) == len(at_head)
-    assert dict((r[1], r[2]) for r in legacy)["relative"] == "tomorrow", "raw values are restored"
-    assert dict((r[1], r[2]) for r in legacy)["A new ticket"] == "2024-05-01T00:00:00.000000+00:00"
+    assert {r[1]: r[2] for r in legacy}["relative"] == "tomorrow", "raw values are restored"
+    assert {r[1]: r[2] for r in legacy}["A new ticket"] == "2024-05-01T00:00:00.000000+00:00"
 
     migrate.upgrade(url)
     assert rows(url) == at_head
@@ -146,8 +153,11 @@ def test_history_has_one_head_and_every_step_goes_down_and_up(databases):
 def test_alembic_check_finds_no_drift_from_the_repo_root(db_url):
     result = subprocess.run(
         [str(Path(sys.executable).parent / "alembic"), "check"],
-        cwd=ROOT, env=clean_env(DATABASE_URL=url_string(db_url), IRIS_ENV="test"),
-        capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=clean_env(DATABASE_URL=url_string(db_url), IRIS_ENV="test"),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "No new upgrade operations detected" in result.stdout + result.stderr
@@ -171,7 +181,9 @@ def test_the_counts_migration_counts_the_tickets_already_there(databases):
         conn.execute(text("UPDATE tickets SET status = 'Closed' WHERE title LIKE 'slashes%'"))
     migrate.upgrade(url)
     with engine.connect() as conn:
-        kept = conn.execute(text("SELECT status, sum(tickets) FROM ticket_counts GROUP BY status ORDER BY status")).all()
+        kept = conn.execute(
+            text("SELECT status, sum(tickets) FROM ticket_counts GROUP BY status ORDER BY status")
+        ).all()
     assert [tuple(r) for r in kept] == [("Closed", 2), ("Open", len(TUTORIAL_ROWS) - 1)]
     migrate.downgrade(url, "0017")
     with engine.connect() as conn:
@@ -188,9 +200,12 @@ def test_the_due_migration_keeps_all_of_100000_rows(databases):
         conn.execute(text(TUTORIAL_ROWS_SQL), {"rows": 100_000})
     migrate.upgrade(url)
     with engine.connect() as conn:
-        counts = conn.execute(text(
-            "SELECT count(*), count(due), count(due_raw), count(*) FILTER (WHERE due IS NULL AND due_raw IS NULL) FROM tickets"
-        )).one()
+        counts = conn.execute(
+            text(
+                "SELECT count(*), count(due), count(due_raw), count(*) FILTER (WHERE due IS NULL AND due_raw IS NULL) "
+                "FROM tickets"
+            )
+        ).one()
     engine.dispose()
     assert tuple(counts) == (100000, 40000, 40000, 20000)
 
@@ -201,7 +216,12 @@ def test_concurrent_upgrades_wait_for_the_advisory_lock(databases):
     alembic = str(Path(sys.executable).parent / "alembic")
     holder = create_engine(url).connect()
     holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
-    procs = [subprocess.Popen([alembic, "upgrade", "head"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [alembic, "upgrade", "head"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     try:
         time.sleep(2)
         assert all(p.poll() is None for p in procs), "both migrators wait while another holds the lock"
@@ -214,7 +234,9 @@ def test_concurrent_upgrades_wait_for_the_advisory_lock(databases):
     assert [p.returncode for p in procs] == [0, 0], results
     engine = create_engine(url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [ScriptDirectory.from_config(alembic_config()).get_current_head()]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
+            ScriptDirectory.from_config(alembic_config()).get_current_head()
+        ]
     engine.dispose()
 
 

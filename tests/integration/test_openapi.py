@@ -35,7 +35,9 @@ def test_every_operation_documents_its_errors_and_headers(client):
     create = paths["/tickets"]["put"]
     assert "Location" in create["responses"]["201"]["headers"]
     assert {"413", "415", "503"} <= set(create["responses"])
-    assert paths["/tickets"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TicketCreate"}
+    assert paths["/tickets"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TicketCreate"
+    }
     listing = paths["/tickets"]["get"]
     assert "Link" in listing["responses"]["200"]["headers"]
     limit = next(p for p in listing["parameters"] if p["name"] == "limit")
@@ -61,7 +63,15 @@ def test_a_new_route_is_documented_without_touching_the_generator(settings, monk
     def ping(request, response):
         return {"n": IntParam("n", "a number").from_query(request)}
 
-    extra = Route("GET", "/ping", ping, "Ping", "service", reads(_200=Answer("pong", {"type": "object"})), query=(IntParam("n", "a number"),))
+    extra = Route(
+        "GET",
+        "/ping",
+        ping,
+        "Ping",
+        "service",
+        reads(_200=Answer("pong", {"type": "object"})),
+        query=(IntParam("n", "a number"),),
+    )
     monkeypatch.setattr(app_module, "ROUTES", app_module.ROUTES + [extra])
     application = app_module.create_app(settings)
     assert application.openapi["paths"]["/ping"]["get"]["parameters"][0]["name"] == "n"
@@ -70,10 +80,18 @@ def test_a_new_route_is_documented_without_touching_the_generator(settings, monk
 
 
 def test_openapi30_translation_of_nullable_and_refs():
-    assert to_openapi30({"anyOf": [{"type": "string"}, {"type": "null"}], "title": "x"}) == {"type": "string", "nullable": True}
-    assert to_openapi30({"anyOf": [{"$ref": "#/a"}, {"type": "null"}]}) == {"allOf": [{"$ref": "#/a"}], "nullable": True}
+    assert to_openapi30({"anyOf": [{"type": "string"}, {"type": "null"}], "title": "x"}) == {
+        "type": "string",
+        "nullable": True,
+    }
+    assert to_openapi30({"anyOf": [{"$ref": "#/a"}, {"type": "null"}]}) == {
+        "allOf": [{"$ref": "#/a"}],
+        "nullable": True,
+    }
     assert to_openapi30({"const": 3}) == {"enum": [3]}
-    assert to_openapi30({"properties": {"title": {"type": "string", "title": "T"}}}) == {"properties": {"title": {"type": "string"}}}
+    assert to_openapi30({"properties": {"title": {"type": "string", "title": "T"}}}) == {
+        "properties": {"title": {"type": "string"}}
+    }
 
 
 def test_docs_page_and_its_assets_are_served_locally(client):
@@ -90,8 +108,15 @@ def test_docs_page_and_its_assets_are_served_locally(client):
 
 def test_only_operations_with_data_rules_document_422(client):
     paths = client.get("/openapi.json").json["paths"]
-    with_422 = {(path, method) for path, item in paths.items() for method, op in item.items() if "422" in op["responses"]}
+    with_422 = {
+        (path, method) for path, item in paths.items() for method, op in item.items() if "422" in op["responses"]
+    }
     assert with_422 == {
-        ("/tickets", "put"), ("/tickets", "post"), ("/tickets", "get"), ("/tickets", "head"),
-        ("/workflows/{name}", "put"), ("/tickets/{ticket_id}/transitions", "post"), ("/tickets/{ticket_id}/comments", "post"),
+        ("/tickets", "put"),
+        ("/tickets", "post"),
+        ("/tickets", "get"),
+        ("/tickets", "head"),
+        ("/workflows/{name}", "put"),
+        ("/tickets/{ticket_id}/transitions", "post"),
+        ("/tickets/{ticket_id}/comments", "post"),
     }

@@ -28,8 +28,12 @@ def test_every_change_grows_the_version(strict_client):
 
 @pytest.mark.parametrize(
     "method,path,body",
-    [("patch", "/tickets/{id}", {"title": "x"}), ("put", "/tickets/{id}", {"title": "x"}), ("delete", "/tickets/{id}", None),
-     ("post", "/tickets/{id}/transitions", {"to": "Closed"})],
+    [
+        ("patch", "/tickets/{id}", {"title": "x"}),
+        ("put", "/tickets/{id}", {"title": "x"}),
+        ("delete", "/tickets/{id}", None),
+        ("post", "/tickets/{id}/transitions", {"to": "Closed"}),
+    ],
 )
 def test_writes_without_if_match_answer_428_and_a_stale_one_412(strict_client, method, path, body):
     ticket_id = create(strict_client)["ticket_id"]
@@ -51,7 +55,9 @@ def test_a_version_in_the_body_works_like_if_match(strict_client):
     ticket_id = create(strict_client)["ticket_id"]
     strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "x", "version": 5}, status=412)
     assert strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "x", "version": 1}).json["version"] == 2
-    strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "y", "version": 2}, headers={"If-Match": '"3"'}, status=412)
+    strict_client.patch_json(
+        f"/tickets/{ticket_id}", {"title": "y", "version": 2}, headers={"If-Match": '"3"'}, status=412
+    )
     strict_client.post_json(f"/tickets/{ticket_id}/transitions", {"to": "Closed", "version": 2})
 
 
@@ -59,7 +65,9 @@ def test_if_match_star_and_malformed_etags(strict_client):
     ticket_id = create(strict_client)["ticket_id"]
     strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "any"}, headers={"If-Match": "*"})
     for bad in ['W/"2"', '"2", "3"', '"abc"', '"2']:
-        response = strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "x"}, headers={"If-Match": bad}, status=400)
+        response = strict_client.patch_json(
+            f"/tickets/{ticket_id}", {"title": "x"}, headers={"If-Match": bad}, status=400
+        )
         assert "If-Match" in response.json["errors"]
 
 
@@ -71,10 +79,19 @@ def test_relaxed_mode_honours_if_match_only_when_sent(client):
 
 def test_full_replace_with_put(strict_client):
     ticket_id = create(strict_client, assignee="ann", description="old", due="2030-01-01")["ticket_id"]
-    replaced = strict_client.put_json(f"/tickets/{ticket_id}", {"title": "new title", "assignee": "bob"}, headers={"If-Match": '"1"'}).json
-    assert (replaced["title"], replaced["assignee"], replaced["description"], replaced["due"]) == ("new title", "bob", None, None)
+    replaced = strict_client.put_json(
+        f"/tickets/{ticket_id}", {"title": "new title", "assignee": "bob"}, headers={"If-Match": '"1"'}
+    ).json
+    assert (replaced["title"], replaced["assignee"], replaced["description"], replaced["due"]) == (
+        "new title",
+        "bob",
+        None,
+        None,
+    )
     strict_client.put_json(f"/tickets/{ticket_id}", {"assignee": "x"}, headers={"If-Match": '"2"'}, status=400)
-    strict_client.put_json(f"/tickets/{ticket_id}", {"title": "x", "status": "Closed"}, headers={"If-Match": '"2"'}, status=400)
+    strict_client.put_json(
+        f"/tickets/{ticket_id}", {"title": "x", "status": "Closed"}, headers={"If-Match": '"2"'}, status=400
+    )
     strict_client.put_json("/tickets/999", {"title": "x"}, headers={"If-Match": '"1"'}, status=404)
 
 

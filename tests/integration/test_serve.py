@@ -54,7 +54,12 @@ def test_chunked_bodies_are_read_and_bounded(served):
     def chunks(text):
         yield text.encode()
 
-    ok = requests.post(f"{served}/tickets", data=chunks('{"title": "chunked"}'), headers={"Content-Type": "application/json"}, timeout=5)
+    ok = requests.post(
+        f"{served}/tickets",
+        data=chunks('{"title": "chunked"}'),
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
     assert ok.status_code == 201 and ok.json()["title"] == "chunked"
 
     def big():
@@ -68,7 +73,10 @@ def test_chunked_bodies_are_read_and_bounded(served):
 
 def test_a_vanished_database_is_a_json_503_not_an_html_500(databases):
     url = databases.create("iris_vanish")
-    proc, port = start_server([sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "1"], {"DATABASE_URL": url_string(url), "IRIS_ENV": "test"})
+    proc, port = start_server(
+        [sys.executable, "-m", "iris", "serve", "--migrate", "--workers", "1"],
+        {"DATABASE_URL": url_string(url), "IRIS_ENV": "test"},
+    )
     try:
         assert requests.get(f"http://127.0.0.1:{port}/tickets", timeout=5).status_code == 200
         databases.drop(url)
@@ -89,9 +97,13 @@ def test_concurrent_moves_from_the_same_status_cannot_both_succeed(served):
         ticket = requests.post(f"{served}/tickets", json={"title": f"race {round_}"}, timeout=5).json()
         barrier = Barrier(8)
 
-        def start(_):
-            barrier.wait()
-            return requests.post(f"{served}/tickets/{ticket['ticket_id']}/transitions", json={"transition": "start", "comment": "mine"}, timeout=15)
+        def start(_):  # runs within this iteration, so the loop's barrier and ticket are the ones meant
+            barrier.wait()  # noqa: B023
+            return requests.post(
+                f"{served}/tickets/{ticket['ticket_id']}/transitions",  # noqa: B023
+                json={"transition": "start", "comment": "mine"},
+                timeout=15,
+            )
 
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(start, range(8)))
@@ -111,7 +123,12 @@ def test_twenty_concurrent_patches_with_one_etag_give_one_success_and_nineteen_4
 
     def patch(n):
         barrier.wait()
-        return requests.patch(f"{served}/tickets/{ticket['ticket_id']}", json={"title": f"writer {n}"}, headers={"If-Match": etag}, timeout=30)
+        return requests.patch(
+            f"{served}/tickets/{ticket['ticket_id']}",
+            json={"title": f"writer {n}"},
+            headers={"If-Match": etag},
+            timeout=30,
+        )
 
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(patch, range(20)))
@@ -128,7 +145,9 @@ def test_a_thousand_creates_sent_three_times_make_a_thousand_tickets(served):
     from sqlalchemy import create_engine, text
 
     def send(n):
-        return requests.post(f"{served}/tickets", json={"title": f"idem {n}"}, headers={"Idempotency-Key": f"proof-{n}"}, timeout=60)
+        return requests.post(
+            f"{served}/tickets", json={"title": f"idem {n}"}, headers={"Idempotency-Key": f"proof-{n}"}, timeout=60
+        )
 
     # Each create goes out three times; for every other one the retries race the original.
     racing = [n for n in range(1000) if n % 2 == 0 for _ in range(3)]
@@ -149,11 +168,19 @@ def test_a_thousand_creates_sent_three_times_make_a_thousand_tickets(served):
 
 def test_serve_starts_before_its_database_does_and_answers_503_meanwhile():
     port = free_port()
-    env = clean_env(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/iris", IRIS_ENV="test", IRIS_HOST="127.0.0.1", IRIS_PORT=str(port))
+    env = clean_env(
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/iris",
+        IRIS_ENV="test",
+        IRIS_HOST="127.0.0.1",
+        IRIS_PORT=str(port),
+    )
     proc = spawn_server([sys.executable, "-m", "iris", "serve", "--workers", "1"], env)
     try:
         wait_until_serving(port, proc)
         assert requests.get(f"http://127.0.0.1:{port}/health", timeout=15).status_code == 503
     finally:
         stop(proc)
-    assert "could not check the database's migrations, serving anyway: connection to server at" in open(proc.log_path).read()
+    assert (
+        "could not check the database's migrations, serving anyway: connection to server at"
+        in open(proc.log_path).read()
+    )

@@ -49,7 +49,11 @@ def test_counts_follow_api_writes_raw_sql_copy_and_truncate(client, app):
     client.delete(f"/tickets/{made[3]['ticket_id']}")
     client.post_json(f"/tickets/{made[4]['ticket_id']}/comments", {"body": "a comment rewrites the search column"})
     assert_counts_exact(app.engine)
-    assert kept_and_actual(app.engine)[0] == [("default", "Closed", 1), ("default", "In Progress", 1), ("default", "Open", 3)]
+    assert kept_and_actual(app.engine)[0] == [
+        ("default", "Closed", 1),
+        ("default", "In Progress", 1),
+        ("default", "Open", 3),
+    ]
 
     with app.engine.begin() as conn:
         conn.execute(text("INSERT INTO tickets (title) VALUES ('the tutorial way'), ('and again')"))
@@ -81,11 +85,27 @@ def test_unfiltered_status_and_open_totals_are_given_even_when_counting_is_cappe
     capped.post_json(f"/tickets/{made[1]['ticket_id']}/transitions", {"to": "In Progress"})
     totals = {
         query: capped.get(f"/tickets{query}").headers.get("X-Total-Count")
-        for query in ("", "?status=Open", "?status=Open&status=Closed", "?open=true", "?open=false", "?status=Closed&open=true")
+        for query in (
+            "",
+            "?status=Open",
+            "?status=Open&status=Closed",
+            "?open=true",
+            "?open=false",
+            "?status=Closed&open=true",
+        )
     }
-    assert totals == {"": "5", "?status=Open": "3", "?status=Open&status=Closed": "4", "?open=true": "4", "?open=false": "1", "?status=Closed&open=true": "0"}
+    assert totals == {
+        "": "5",
+        "?status=Open": "3",
+        "?status=Open&status=Closed": "4",
+        "?open=true": "4",
+        "?open=false": "1",
+        "?status=Closed&open=true": "0",
+    }
     other = capped.get("/tickets?assignee=ann")
-    assert "X-Total-Count" not in other.headers and "X-Total-Count-Skipped" in other.headers, "other filters still count the rows"
+    assert "X-Total-Count" not in other.headers and "X-Total-Count-Skipped" in other.headers, (
+        "other filters still count the rows"
+    )
 
     with app.engine.begin() as conn:  # closed-ness belongs to the workflow, read at query time
         conn.execute(text("UPDATE workflow_statuses SET is_closed = true WHERE name = 'In Progress'"))
@@ -116,8 +136,12 @@ def test_concurrent_writers_at_every_isolation_level_lose_no_count(client, db_ur
         try:
             for i in range(n):
                 with engine.begin() as conn:
-                    ticket_id = conn.execute(text("INSERT INTO tickets (title) VALUES ('w') RETURNING ticket_id")).scalar()
-                    conn.execute(text("UPDATE tickets SET status = 'In Progress' WHERE ticket_id = :i"), {"i": ticket_id})
+                    ticket_id = conn.execute(
+                        text("INSERT INTO tickets (title) VALUES ('w') RETURNING ticket_id")
+                    ).scalar()
+                    conn.execute(
+                        text("UPDATE tickets SET status = 'In Progress' WHERE ticket_id = :i"), {"i": ticket_id}
+                    )
                     if i % 3 == 0:
                         conn.execute(text("DELETE FROM tickets WHERE ticket_id = :i"), {"i": ticket_id})
         except Exception as error:  # pragma: no cover - reported below
@@ -125,7 +149,10 @@ def test_concurrent_writers_at_every_isolation_level_lose_no_count(client, db_ur
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=writer, args=(level, 40)) for level in ("READ COMMITTED",) * 3 + ("REPEATABLE READ", "SERIALIZABLE")]
+    threads = [
+        threading.Thread(target=writer, args=(level, 40))
+        for level in ("READ COMMITTED",) * 3 + ("REPEATABLE READ", "SERIALIZABLE")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

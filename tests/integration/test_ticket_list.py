@@ -68,7 +68,10 @@ def test_date_ranges_are_half_open_and_dates_mean_utc_midnight(client, tracker):
     assert len(client.get("/tickets?created_after=2000-01-01").json) == 12
     assert client.get("/tickets?created_before=2000-01-01").json == []
     now = datetime.now(timezone.utc)
-    assert len(client.get(f"/tickets?updated_after={(now - timedelta(minutes=5)).isoformat().replace('+', '%2B')}").json) == 12
+    assert (
+        len(client.get(f"/tickets?updated_after={(now - timedelta(minutes=5)).isoformat().replace('+', '%2B')}").json)
+        == 12
+    )
 
 
 def test_overdue_means_past_due_and_still_open(client, tracker):
@@ -80,18 +83,48 @@ def test_overdue_means_past_due_and_still_open(client, tracker):
 
 @pytest.mark.parametrize(
     "query,param",
-    [("colour=red", "colour"), ("due_before=tomorrow", "due_before"), ("created_after=2020-13-01", "created_after"),
-     ("overdue=yes", "overdue"), ("open=1", "open"), ("limit=501", "limit"), ("limit=0", "limit"), ("sort=priority", "sort"),
-     ("sort=-", "sort"), ("sort=due,,title", "sort"), ("cursor=not*a*cursor", "cursor"),
-     ("q=", "q"), ("q=%20%20", "q"), ("assignee=", "assignee"), ("limit=5&limit=6", "limit")],
+    [
+        ("colour=red", "colour"),
+        ("due_before=tomorrow", "due_before"),
+        ("created_after=2020-13-01", "created_after"),
+        ("overdue=yes", "overdue"),
+        ("open=1", "open"),
+        ("limit=501", "limit"),
+        ("limit=0", "limit"),
+        ("sort=priority", "sort"),
+        ("sort=-", "sort"),
+        ("sort=due,,title", "sort"),
+        ("cursor=not*a*cursor", "cursor"),
+        ("q=", "q"),
+        ("q=%20%20", "q"),
+        ("assignee=", "assignee"),
+        ("limit=5&limit=6", "limit"),
+    ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(client, query, param):
     response = client.get(f"/tickets?{query}", status=400)
     assert param in response.json["errors"], response.json
 
 
-@pytest.mark.parametrize("sort", ["ticket_id", "-ticket_id", "created", "-updated", "due", "-due", "title", "-title", "status",
-                                  "assignee", "-assignee", "assignee,-due", "status,title", "-due,assignee,title"])
+@pytest.mark.parametrize(
+    "sort",
+    [
+        "ticket_id",
+        "-ticket_id",
+        "created",
+        "-updated",
+        "due",
+        "-due",
+        "title",
+        "-title",
+        "status",
+        "assignee",
+        "-assignee",
+        "assignee,-due",
+        "status,title",
+        "-due,assignee,title",
+    ],
+)
 def test_every_sort_order_is_total_and_pages_through_every_ticket_once(client, tracker, app, sort):
     everything = walk(client, f"/tickets?sort={sort}&limit=500")
     assert sorted(everything) == sorted(x["ticket_id"] for x in tracker)
@@ -133,7 +166,7 @@ def test_cursor_is_stable_while_tickets_are_added_between_pages(client, tracker)
     rest = walk(client, link(first.headers, "next"))
     seen = before + rest
     assert len(seen) == len(set(seen)), "no duplicates"
-    assert set(x["ticket_id"] for x in tracker) <= set(seen), "no existing ticket skipped"
+    assert {x["ticket_id"] for x in tracker} <= set(seen), "no existing ticket skipped"
 
 
 def test_a_cursor_is_bound_to_its_sort_order(client, tracker):
@@ -144,8 +177,15 @@ def test_a_cursor_is_bound_to_its_sort_order(client, tracker):
     client.get(f"/tickets?sort=due&cursor={token}", status=200)
 
 
-@pytest.mark.parametrize("query,param", [("cursor=eyJ4IjoxfQ", "cursor"), ("cursor=abc", "cursor"), ("after=5&sort=due", "after"),
-                                         ("after=5&cursor=eyJ4IjoxfQ", "after")])
+@pytest.mark.parametrize(
+    "query,param",
+    [
+        ("cursor=eyJ4IjoxfQ", "cursor"),
+        ("cursor=abc", "cursor"),
+        ("after=5&sort=due", "after"),
+        ("after=5&cursor=eyJ4IjoxfQ", "after"),
+    ],
+)
 def test_well_formed_but_unusable_positions_are_422(client, query, param):
     response = client.get(f"/tickets?{query}", status=422)
     assert param in response.json["errors"]
@@ -159,7 +199,8 @@ def test_links_keep_every_filter_and_offer_the_first_page(client, tracker):
     assert "cursor" not in first
     assert client.get(first).json == response.json
     assert walk(client, "/tickets?assignee=ann&assignee=cy&sort=-due&limit=2&due_after=2000-01-01") == walk(
-        client, "/tickets?assignee=ann&assignee=cy&sort=-due&limit=500&due_after=2000-01-01")
+        client, "/tickets?assignee=ann&assignee=cy&sort=-due&limit=500&due_after=2000-01-01"
+    )
 
 
 def test_links_of_an_unfiltered_list_carry_no_empty_query(client, tracker):
@@ -187,8 +228,8 @@ def test_total_count_is_skipped_and_says_so_when_over_budget(settings, clean_db,
     import webtest
 
     from iris.api.app import create_app
-    from iris.services import tickets as ticket_service
     from iris.repositories import ticket_list
+    from iris.services import tickets as ticket_service
 
     slow = create_app(replace(settings, count_budget_ms=1))
     real_where = ticket_list.where_clauses
@@ -243,15 +284,21 @@ def test_a_search_with_nothing_to_search_for_is_a_422_naming_q(client, tracker):
         assert "no word to search for" in response.json["errors"]["q"]
     assert client.get("/tickets?q=the&sort=due", status=422).json["errors"].keys() == {"q"}
     assert client.get("/tickets?q=nosuchword").json == [], "a word that matches nothing is a plain empty page"
-    assert set(ids(client.get("/tickets?q=the deploy"))) == {t["ticket_id"] for t in (tracker[0], tracker[2], tracker[6])}
+    assert set(ids(client.get("/tickets?q=the deploy"))) == {
+        t["ticket_id"] for t in (tracker[0], tracker[2], tracker[6])
+    }
 
 
 def test_search_ranks_by_relevance_unless_sorted(client, tracker):
     t = [x["ticket_id"] for x in tracker]
     in_description = create(client, title="a chore", description="feed the zebra")["ticket_id"]
     in_title = create(client, title="Zebra crossing", description="paint it")["ticket_id"]
-    assert ids(client.get("/tickets?q=zebra")) == [in_title, in_description], "a title match outranks a description match"
-    far = create(client, title="a chore", description="the giraffe came first and much later, after lunch, the okapi")["ticket_id"]
+    assert ids(client.get("/tickets?q=zebra")) == [in_title, in_description], (
+        "a title match outranks a description match"
+    )
+    far = create(client, title="a chore", description="the giraffe came first and much later, after lunch, the okapi")[
+        "ticket_id"
+    ]
     near = create(client, title="a chore", description="giraffe okapi sightings")["ticket_id"]
     assert ids(client.get("/tickets?q=okapi giraffe")) == [near, far], "words close together outrank words far apart"
     ranked = ids(client.get("/tickets?q=deploy"))
@@ -357,25 +404,47 @@ def test_a_listed_ticket_is_the_ticket_its_own_page_shows(settings, clean_db, zo
         with app.engine.connect() as conn:
             assert conn.exec_driver_sql("SHOW TimeZone").scalar() == zone
         client = webtest.TestApp(app)
-        create(client, title="ticket with everything", assignee="ann", description="all fields", due="2030-01-05T10:00:00.5+02:00")
+        create(
+            client,
+            title="ticket with everything",
+            assignee="ann",
+            description="all fields",
+            due="2030-01-05T10:00:00.5+02:00",
+        )
         bare = create(client, title="bare ticket")
         commented = create(client, title="commented ticket", due="2026-07-01")
         client.post_json(f"/tickets/{commented['ticket_id']}/comments", {"body": "a ticket comment"})
         with app.engine.begin() as conn:  # a tutorial-era due text that was never a date
-            conn.execute(text("UPDATE tickets SET due_raw = 'next tuesday' WHERE ticket_id = :i"), {"i": bare["ticket_id"]})
-        shown = {t["ticket_id"]: summary(client.get(f"/tickets/{t['ticket_id']}").json) for t in client.get("/tickets").json}
+            conn.execute(
+                text("UPDATE tickets SET due_raw = 'next tuesday' WHERE ticket_id = :i"), {"i": bare["ticket_id"]}
+            )
+        shown = {
+            t["ticket_id"]: summary(client.get(f"/tickets/{t['ticket_id']}").json) for t in client.get("/tickets").json
+        }
         assert len(shown) == 3 and shown[bare["ticket_id"]]["due_raw"] == "next tuesday"
-        assert [t["due"] for t in shown.values()] == ["2030-01-05T08:00:00.500000+00:00", None, "2026-07-01T00:00:00+00:00"]
+        assert [t["due"] for t in shown.values()] == [
+            "2030-01-05T08:00:00.500000+00:00",
+            None,
+            "2026-07-01T00:00:00+00:00",
+        ]
         assert all(t["created"].endswith("+00:00") and t["updated"].endswith("+00:00") for t in shown.values())
         assert shown[commented["ticket_id"]]["version"] == 2
-        for start in ["/tickets", "/tickets?sort=-due", "/tickets?sort=title&limit=1", "/tickets?q=ticket", "/tickets?q=ticket&limit=1",
-                      "/tickets?include=history"]:
+        for start in [
+            "/tickets",
+            "/tickets?sort=-due",
+            "/tickets?sort=title&limit=1",
+            "/tickets?q=ticket",
+            "/tickets?q=ticket&limit=1",
+            "/tickets?include=history",
+        ]:
             listed, url = [], start
             while url:
                 response = client.get(url)
                 listed += response.json
                 url = link(response.headers, "next")
-            assert [{k: v for k, v in t.items() if k != "history"} for t in listed] == [shown[t["ticket_id"]] for t in listed], start
+            assert [{k: v for k, v in t.items() if k != "history"} for t in listed] == [
+                shown[t["ticket_id"]] for t in listed
+            ], start
             assert len(listed) == 3, start
     finally:
         app.engine.dispose()

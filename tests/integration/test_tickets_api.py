@@ -1,8 +1,9 @@
 """The tickets API over WSGI (WebTest) on a real PostgreSQL."""
 
-from tests.support import link
 import json
 from datetime import datetime, timedelta, timezone
+
+from tests.support import link
 
 TUTORIAL_BODY = {"title": "A new ticket", "assignee": "jchittum", "description": "Get this done ASAP"}
 
@@ -88,9 +89,13 @@ def test_patch_missing_ticket_is_404(client):
 
 def test_patch_body_cannot_redirect_to_another_ticket(client):
     first, second = create(client, title="one"), create(client, title="two")
-    response = client.patch_json(f"/tickets/{first['ticket_id']}?ticket_id={second['ticket_id']}", {"title": "x"}, status=400)
+    response = client.patch_json(
+        f"/tickets/{first['ticket_id']}?ticket_id={second['ticket_id']}", {"title": "x"}, status=400
+    )
     assert "ticket_id" in response.json["errors"]
-    response = client.patch_json(f"/tickets/{first['ticket_id']}", {"title": "x", "ticket_id": second["ticket_id"]}, status=400)
+    response = client.patch_json(
+        f"/tickets/{first['ticket_id']}", {"title": "x", "ticket_id": second["ticket_id"]}, status=400
+    )
     assert client.get(f"/tickets/{second['ticket_id']}").json["title"] == "two"
 
 
@@ -117,7 +122,11 @@ def test_a_trailing_slash_names_the_same_resource(client):
     ticket = response.json
     assert response.headers["Location"] == f"/tickets/{ticket['ticket_id']}"
     assert client.get(f"/tickets/{ticket['ticket_id']}/").json == client.get(response.headers["Location"]).json
-    assert client.get("/tickets/?limit=1").json == client.get("/tickets?limit=1").json == [summary(client.get(response.headers["Location"]).json)]
+    assert (
+        client.get("/tickets/?limit=1").json
+        == client.get("/tickets?limit=1").json
+        == [summary(client.get(response.headers["Location"]).json)]
+    )
     assert link(client.get("/tickets/?limit=1").headers, "first") == "/tickets?limit=1"
     assert client.get("/workflows/").json == client.get("/workflows").json
     for path in ["/tickets//", "/tickets//comments", "/workflows//"]:
@@ -163,7 +172,9 @@ def test_health_is_503_json_when_the_database_is_unreachable():
     from iris.api.app import create_app
     from iris.config import Settings
 
-    dead = URL.create("postgresql+psycopg2", username="iris", password="s3cret-pass", host="127.0.0.1", port=1, database="iris")
+    dead = URL.create(
+        "postgresql+psycopg2", username="iris", password="s3cret-pass", host="127.0.0.1", port=1, database="iris"
+    )
     app = create_app(Settings(env="test", database_url=dead, connect_timeout_s=1))
     response = webtest.TestApp(app).get("/health", status=503)
     assert response.json == {"errors": {"database": "unavailable"}}
@@ -182,10 +193,15 @@ def test_a_running_server_says_when_its_database_falls_behind_its_migrations(emp
     app = create_app(Settings(env="test", database_url=empty_db, require_if_match=False))
     client, head = webtest.TestApp(app), migrate.revisions().head
     try:
-        assert client.get("/health", status=503).json == {"errors": {"database": (
-            f"the database is not migrated by iris yet (it has no alembic_version), and this iris needs revision {head}: "
-            "run `iris db upgrade` first"
-        )}}
+        assert client.get("/health", status=503).json == {
+            "errors": {
+                "database": (
+                    "the database is not migrated by iris yet (it has no alembic_version), "
+                    f"and this iris needs revision {head}: "
+                    "run `iris db upgrade` first"
+                )
+            }
+        }
         lacking = {"errors": {"database": "lacks a table or column that this iris needs; GET /health says why"}}
         assert client.get("/tickets", status=503).json == lacking
         migrate.upgrade(empty_db)
@@ -195,7 +211,9 @@ def test_a_running_server_says_when_its_database_falls_behind_its_migrations(emp
         below = client.get("/health", status=503).json["errors"]["database"]
         assert below.startswith("the database is at revision ") and f"this iris needs revision {head}" in below
         assert client.get("/tickets", status=503).headers["Retry-After"] == "30"
-        assert client.get("/tickets", status=503).json == lacking, "the unfiltered total needs ticket_counts, the newest table"
+        assert client.get("/tickets", status=503).json == lacking, (
+            "the unfiltered total needs ticket_counts, the newest table"
+        )
         assert client.get("/tickets/1").json["title"] == TUTORIAL_BODY["title"], "what still works, works"
     finally:
         app.engine.dispose()

@@ -5,9 +5,16 @@ import pytest
 from tests.integration.test_tickets_api import create
 from tests.support import link
 
-SIMPLE = {"initial": "todo", "statuses": ["todo", "doing", "done"], "closed": ["done"],
-          "transitions": [{"name": "begin", "from": "todo", "to": "doing"}, {"name": "finish", "from": "doing", "to": "done"},
-                          {"name": "again", "from": "done", "to": "todo"}]}
+SIMPLE = {
+    "initial": "todo",
+    "statuses": ["todo", "doing", "done"],
+    "closed": ["done"],
+    "transitions": [
+        {"name": "begin", "from": "todo", "to": "doing"},
+        {"name": "finish", "from": "doing", "to": "done"},
+        {"name": "again", "from": "done", "to": "todo"},
+    ],
+}
 
 
 def move(client, ticket_id, status=200, **body):
@@ -21,9 +28,14 @@ def test_the_default_workflow_is_the_documented_one(client):
     assert default["closed"] == ["Resolved", "Closed"]
     moves = {(t["from"], t["to"]): t["name"] for t in default["transitions"]}
     assert moves == {
-        ("Open", "In Progress"): "start", ("Open", "Resolved"): "resolve", ("Open", "Closed"): "close",
-        ("In Progress", "Open"): "stop", ("In Progress", "Resolved"): "resolve",
-        ("Resolved", "Closed"): "close", ("Resolved", "Open"): "reopen", ("Closed", "Open"): "reopen",
+        ("Open", "In Progress"): "start",
+        ("Open", "Resolved"): "resolve",
+        ("Open", "Closed"): "close",
+        ("In Progress", "Open"): "stop",
+        ("In Progress", "Resolved"): "resolve",
+        ("Resolved", "Closed"): "close",
+        ("Resolved", "Open"): "reopen",
+        ("Closed", "Open"): "reopen",
     }
     assert [w["name"] for w in client.get("/workflows").json] == ["default"]
     client.get("/workflows/nope", status=404)
@@ -35,7 +47,11 @@ def test_a_new_ticket_starts_open_and_lists_its_moves(client):
     assert ticket["workflow"] == {"name": "default", "status": "Open"}
     moves = client.get(f"/tickets/{ticket['ticket_id']}/transitions").json
     assert moves["status"] == "Open"
-    assert {(m["name"], m["to"]) for m in moves["transitions"]} == {("start", "In Progress"), ("resolve", "Resolved"), ("close", "Closed")}
+    assert {(m["name"], m["to"]) for m in moves["transitions"]} == {
+        ("start", "In Progress"),
+        ("resolve", "Resolved"),
+        ("close", "Closed"),
+    }
     client.get("/tickets/999/transitions", status=404)
 
 
@@ -71,7 +87,9 @@ def test_an_unknown_status_is_422(client):
     assert "to" in response.json["errors"] and response.json["allowed"]
 
 
-@pytest.mark.parametrize("body", [{}, {"to": "Closed", "transition": "close"}, {"to": None}, {"to": "Closed", "extra": 1}, {"to": ""}])
+@pytest.mark.parametrize(
+    "body", [{}, {"to": "Closed", "transition": "close"}, {"to": None}, {"to": "Closed", "extra": 1}, {"to": ""}]
+)
 def test_a_malformed_move_is_400(client, body):
     ticket_id = create(client)["ticket_id"]
     move(client, ticket_id, status=400, **body)
@@ -93,14 +111,22 @@ def test_put_creates_then_replaces_a_workflow_and_tickets_can_use_it(client):
     created = client.put_json("/workflows/simple", SIMPLE, status=201)
     assert created.headers["Location"] == "/workflows/simple"
     assert client.get("/workflows/simple").json == {
-        **SIMPLE, "name": "simple", "version": 1, "transitions": sorted(SIMPLE["transitions"], key=lambda t: (t["from"], t["name"]))}
+        **SIMPLE,
+        "name": "simple",
+        "version": 1,
+        "transitions": sorted(SIMPLE["transitions"], key=lambda t: (t["from"], t["name"])),
+    }
     ticket = create(client, workflow="simple")
     assert ticket["workflow"] == {"name": "simple", "status": "todo"}
     assert move(client, ticket["ticket_id"], transition="begin").json["workflow"]["status"] == "doing"
     move(client, ticket["ticket_id"], status=422, to="todo")
 
-    replaced = {**SIMPLE, "statuses": ["todo", "doing", "done", "archived"], "closed": ["done", "archived"],
-                "transitions": SIMPLE["transitions"] + [{"name": "archive", "from": "done", "to": "archived"}]}
+    replaced = {
+        **SIMPLE,
+        "statuses": ["todo", "doing", "done", "archived"],
+        "closed": ["done", "archived"],
+        "transitions": SIMPLE["transitions"] + [{"name": "archive", "from": "done", "to": "archived"}],
+    }
     assert client.put_json("/workflows/simple", replaced, status=200).json["statuses"][-1] == "archived"
 
 
@@ -133,7 +159,9 @@ def test_filtering_by_a_status_no_workflow_has_is_422_naming_it(client):
     response = client.get("/tickets?status=open", status=422)
     assert response.json["errors"] == {"status": "no workflow has a status 'open'; did you mean 'Open'?"}
     response = client.get("/tickets?status=Open&status=Nothing&status=closed", status=422)
-    assert response.json["errors"]["status"].startswith("no workflow has the statuses 'Nothing', 'closed'; did you mean 'Closed'?")
+    assert response.json["errors"]["status"].startswith(
+        "no workflow has the statuses 'Nothing', 'closed'; did you mean 'Closed'?"
+    )
     response = client.get("/tickets?status=doing", status=422)
     assert response.json["errors"]["status"].endswith("the statuses are 'Closed', 'In Progress', 'Open', 'Resolved'")
     client.put_json("/workflows/simple", SIMPLE, status=201)
@@ -146,7 +174,12 @@ def test_a_status_with_tickets_cannot_be_removed(client):
     for _ in range(2):
         ticket_id = create(client, workflow="simple")["ticket_id"]
         move(client, ticket_id, transition="begin")
-    shrunk = {"initial": "todo", "statuses": ["todo", "done"], "closed": ["done"], "transitions": [{"name": "finish", "from": "todo", "to": "done"}]}
+    shrunk = {
+        "initial": "todo",
+        "statuses": ["todo", "done"],
+        "closed": ["done"],
+        "transitions": [{"name": "finish", "from": "todo", "to": "done"}],
+    }
     response = client.put_json("/workflows/simple", shrunk, status=409)
     assert "2 ticket(s) in 'doing'" in response.json["errors"]["statuses"]
     assert client.get("/workflows/simple").json["statuses"] == SIMPLE["statuses"], "nothing changed"
@@ -157,8 +190,10 @@ def test_filtering_by_status_and_openness(client):
     move(client, ids[1], to="Closed")
     move(client, ids[2], to="Resolved")
     move(client, ids[3], to="In Progress")
+
     def listed(query):
         return [t["ticket_id"] for t in client.get(f"/tickets?{query}").json]
+
     assert listed("status=Closed") == [ids[1]]
     assert listed("status=Closed&status=Resolved") == [ids[1], ids[2]]
     assert listed("open=false") == [ids[1], ids[2]]
@@ -171,3 +206,12 @@ def test_filtering_by_status_and_openness(client):
     following = link(first.headers, "next")
     assert following.startswith("/tickets?open=true&limit=2&cursor=")
     assert [t["ticket_id"] for t in client.get(following).json] == [ids[4], ids[5]]
+
+
+def test_replacing_a_workflow_answers_its_new_version(client):
+    created = client.put_json("/workflows/simple", SIMPLE, status=201)
+    assert created.json["version"] == 1
+    replaced = client.put_json("/workflows/simple", {**SIMPLE, "closed": []}, headers={"If-Match": '"1"'}, status=200)
+    assert replaced.json["version"] == 2 and replaced.headers["ETag"] == '"2"'
+    assert client.get("/workflows/simple").json["version"] == 2
+    assert replaced.json["closed"] == []

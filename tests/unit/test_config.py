@@ -71,7 +71,10 @@ def test_passwords_never_appear_in_messages_or_safe_urls():
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path):
     env_file = tmp_path / ".env"
-    env_file.write_text('# comment\nIRIS_PORT=9001  # trailing comment\nexport IRIS_HOST="0.0.0.0"\nIRIS_USER=fromfile\nIRIS_PASS=\'p w\'\n')
+    env_file.write_text(
+        "# comment\nIRIS_PORT=9001  # trailing comment\n"
+        "export IRIS_HOST=\"0.0.0.0\"\nIRIS_USER=fromfile\nIRIS_PASS='p w'\n"
+    )
     assert read_dotenv(env_file)["IRIS_PASS"] == "p w"
     s = load_settings({"IRIS_USER": "fromenv"}, dotenv=env_file)
     assert (s.port, s.host, s.database_url.username, s.database_url.password) == (9001, "0.0.0.0", "fromenv", "p w")

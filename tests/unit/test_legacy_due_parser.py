@@ -27,6 +27,9 @@ def test_documented_formats_parse(text, expected):
     assert parse(text) == expected
 
 
-@pytest.mark.parametrize("text", [None, "", "   ", "tomorrow", "today", "next week", "31/31/2024", "2024-02-30", "ASAP", "1714550400", "May 1st"])
+@pytest.mark.parametrize(
+    "text",
+    [None, "", "   ", "tomorrow", "today", "next week", "31/31/2024", "2024-02-30", "ASAP", "1714550400", "May 1st"],
+)
 def test_anything_else_is_not_parsed(text):
     assert parse(text) is None

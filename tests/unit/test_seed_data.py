@@ -24,4 +24,6 @@ def test_a_few_words_are_in_many_tickets_and_most_words_in_few():
     assert 0.10 < content[0] < 0.50, "the commonest content word is common, not universal"
     assert content[len(content) // 2] < 0.02, "the typical content word is rare"
     assert max(in_tickets[w] for w in FUNCTION_WORDS) / len(tickets) > content[0], "stop words are commoner still"
-    assert sum(1 for share in content if share > 0) > 0.9 * len(CONTENT), "the vocabulary is used, not a handful of words"
+    assert sum(1 for share in content if share > 0) > 0.9 * len(CONTENT), (
+        "the vocabulary is used, not a handful of words"
+    )

@@ -8,7 +8,22 @@ from iris.errors import InvalidInput
 from iris.schemas import TicketCreate, parse
 from iris.schemas.fields import NON_BLANK_TEXT, STORABLE_TEXT
 
-TRICKY = ["x", " x ", "\u0085", "\u00a0", "\u200b", "\ufeff", "\x1c", "\t\n", "   ", "a\x00", "\u3000", "票", "\u2028x", ""]
+TRICKY = [
+    "x",
+    " x ",
+    "\u0085",
+    "\u00a0",
+    "\u200b",
+    "\ufeff",
+    "\x1c",
+    "\t\n",
+    "   ",
+    "a\x00",
+    "\u3000",
+    "票",
+    "\u2028x",
+    "",
+]
 
 
 @pytest.mark.parametrize("value", TRICKY)

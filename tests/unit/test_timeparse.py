@@ -21,7 +21,22 @@ def test_iso_8601_dates_and_datetimes_become_utc(text, expected):
     assert parse_iso8601(text) == expected
 
 
-@pytest.mark.parametrize("text", ["tomorrow", "today", "31/01/2025", "01/31/2025", "2025-02-30", "20250131", "2025-1-3", "", None, 5, "0001-01-01T00:00:00+05:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tomorrow",
+        "today",
+        "31/01/2025",
+        "01/31/2025",
+        "2025-02-30",
+        "20250131",
+        "2025-1-3",
+        "",
+        None,
+        5,
+        "0001-01-01T00:00:00+05:00",
+    ],
+)
 def test_everything_else_is_refused(text):
     with pytest.raises(ValueError):
         parse_iso8601(text)
