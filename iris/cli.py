@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from iris import migrate
 from iris.cli_tickets import add_commands as add_tickets_commands
+from iris.cli_users import add_commands as add_users_commands
 from iris.config import ConfigError, load_settings, safe_url
 from iris.db import driver_message
 
@@ -39,6 +40,11 @@ def _serve(args, settings) -> int:
                 f"iris serve: could not check the database's migrations, serving anyway: {driver_message(exc)}",
                 file=sys.stderr,
             )
+    if settings.auth_open:
+        log.warning(
+            "IRIS_AUTH is open: requests without a token act as the admin `anonymous`; "
+            "set IRIS_AUTH=required before anyone else can reach this server"
+        )
     from iris.server import serve
 
     serve(settings.with_database_url(url), workers=args.workers or settings.workers)
@@ -172,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(handler=_db)
 
     add_tickets_commands(commands)
+    add_users_commands(commands)
 
     seed = commands.add_parser(
         "seed",

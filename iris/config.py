@@ -42,6 +42,12 @@ class Settings:
     count_budget_ms: int = 100  # X-Total-Count is skipped (and says so) when counting takes longer
     count_max_estimate: int = 20_000  # ... or when the planner expects more matches than this
     migration_lock_timeout: str = "10s"  # PostgreSQL interval; a migration queued longer behind a lock fails
+    auth: Optional[str] = None  # IRIS_AUTH: "required" or "open"; None: the profile's (prod required, else open)
+
+    @property
+    def auth_open(self) -> bool:
+        """Requests without a token act as the local admin `anonymous` (tokens are still honoured)."""
+        return (self.auth or ("required" if self.env == "prod" else "open")) == "open"
 
     @property
     def uses_embedded_db(self) -> bool:
@@ -162,7 +168,15 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         require_if_match=_bool(env, "IRIS_REQUIRE_IF_MATCH", True),
         idempotency_ttl_hours=_int(env, "IRIS_IDEMPOTENCY_TTL_HOURS", 24, minimum=24),
         count_max_estimate=_int(env, "IRIS_COUNT_MAX_ESTIMATE", 20_000, minimum=0),
+        auth=_choice(env, "IRIS_AUTH", ("required", "open")),
     )
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> Optional[str]:
+    value = env.get(name) or None
+    if value is not None and value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def safe_url(url: URL) -> str:

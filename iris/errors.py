@@ -63,3 +63,21 @@ class BulkItemFailed(IrisError):
         self.reason = self.REASONS[type(cause)]
         super().__init__(f"item {index} (ticket {ticket_id}): {self.reason}: {cause}")
         self.index, self.ticket_id, self.cause = index, ticket_id, cause
+
+
+class Unauthenticated(IrisError):
+    """No usable credentials: missing, malformed, unknown, expired or revoked, or a deactivated user.
+
+    Deliberately one error for all of them: the answer must not tell a guesser which it was.
+    """
+
+    def __init__(self):
+        super().__init__("send a valid API token: Authorization: Bearer <token>")
+
+
+class Forbidden(IrisError):
+    """A known user without the right; `needed` says what would allow it."""
+
+    def __init__(self, needed: str):
+        super().__init__(f"needs {needed}")
+        self.needed = needed

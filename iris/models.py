@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -37,9 +38,55 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# A username: what the API, the journal and `assignee` name a user by.
+USERNAME_PATTERN = "^[A-Za-z0-9._-]{1,64}$"
+ROLES = ("reporter", "agent", "admin")
+
+
+class User(Base):
+    """Someone who may act in iris. Never deleted: deactivated instead, so history stays attributable."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"username ~ '{USERNAME_PATTERN}'", name="username_format"),
+        CheckConstraint("role IN ('reporter', 'agent', 'admin')", name="role_known"),
+        # Unique whatever the case: `Ann` and `ann` are one person to the people who type them.
+        Index("ix_users_username_lower", text("lower(username)"), unique=True),
+        Index("ix_users_email_lower", text("lower(email)"), unique=True),
+    )
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(Text, unique=True)  # the target of tickets.assignee and reporter
+    email: Mapped[Optional[str]] = mapped_column(Text)
+    display_name: Mapped[Optional[str]] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text, server_default=text("'reporter'"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    # The free-text assignee revision 0020 made this account from, when it could not be a username as it was.
+    imported_as: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    """A personal API token. Only the SHA-256 of its secret is kept: a leaked backup yields no usable token."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_user_id", "user_id"),)
+
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id"))
+    name: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(Text)  # the secret's first characters, to tell tokens apart
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    last_used: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    expires: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
+        ForeignKeyConstraint(["assignee"], ["users.username"], name="fk_tickets_assignee_users", onupdate="CASCADE"),
         ForeignKeyConstraint(
             ["workflow", "status"],
             ["workflow_statuses.workflow", "workflow_statuses.name"],
@@ -59,6 +106,7 @@ class Ticket(Base):
         # For index-only exact totals of common filters (revision 0017).
         Index("ix_tickets_assignee_status", "assignee", "status"),
         Index("ix_tickets_due", "due", postgresql_where=text("due IS NOT NULL")),
+        Index("ix_tickets_reporter_ticket_id", "reporter", "ticket_id"),
     )
 
     ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,6 +126,8 @@ class Ticket(Base):
     search: Mapped[Optional[str]] = mapped_column(TSVECTOR, deferred=True)
     # Grows by one with every change, its comments' included (triggers of revision 0014); the ETag.
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # Who created it; tickets from before iris knew its users have none.
+    reporter: Mapped[Optional[str]] = mapped_column(ForeignKey("users.username", onupdate="CASCADE"))
 
 
 # What a ticket shows: lists select these columns as plain rows, not ORM objects (a page of 500
@@ -94,6 +144,7 @@ TICKET_FIELDS = (
     "workflow",
     "status",
     "version",
+    "reporter",
 )
 
 

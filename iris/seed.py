@@ -173,6 +173,9 @@ def _reserve_ids(cursor, tickets: int) -> int:
     first = cursor.fetchone()[0]
     cursor.execute("SELECT setval('tickets_ticket_id_seq', %s)", (first + tickets - 1,))
     cursor.execute(STAGE)
+    # Assignees are users: the generated people get inactive, tokenless accounts, as revision 0020 makes them.
+    people = [(person,) for person in PEOPLE]
+    cursor.executemany("INSERT INTO users (username, active) VALUES (%s, false) ON CONFLICT DO NOTHING", people)
     return first
 
 

@@ -84,11 +84,34 @@ def empty_db(databases):
 
 
 @pytest.fixture(scope="session")
-def db_url(databases):
-    """The session's test database, built through the real migrations."""
+def migrated(databases):
+    """The session's test database, built through the real migrations, and every row they put in (the
+    default workflow, the built-in user), read before any test runs."""
+    from sqlalchemy import select
+
+    from iris.models import Base
+
     url = databases.create()
     migrate.upgrade(url)
-    return url
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = [
+            (table, rows)
+            for table in Base.metadata.sorted_tables
+            if (rows := conn.execute(select(table)).mappings().all())
+        ]
+    engine.dispose()
+    return url, rows
+
+
+@pytest.fixture(scope="session")
+def db_url(migrated):
+    return migrated[0]
+
+
+@pytest.fixture(scope="session")
+def migrated_rows(migrated):
+    return migrated[1]
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +131,7 @@ def app(settings):
 
 
 def migration_module(revision: str):
-    """A revision file as a module, to reuse what it defines (e.g. the default workflow's seed data)."""
+    """A revision file as a module, to reuse what it defines (e.g. the legacy `due` parser)."""
     import importlib.util
 
     path = next((ROOT / "migrations" / "versions").glob(f"{revision}_*.py"))
@@ -116,21 +139,6 @@ def migration_module(revision: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="session")
-def migrated_rows(db_url, app):
-    """Every row the migrations themselves put in (the default workflow), as they left it."""
-    from sqlalchemy import select
-
-    from iris.models import Base
-
-    with app.engine.connect() as conn:
-        return [
-            (table, rows)
-            for table in Base.metadata.sorted_tables
-            if (rows := conn.execute(select(table)).mappings().all())
-        ]
 
 
 @pytest.fixture
@@ -144,6 +152,11 @@ def clean_db(db_url, app, migrated_rows):
         conn.execute(text("SET CONSTRAINTS ALL DEFERRED"))
         for table, rows in migrated_rows:
             conn.execute(table.insert(), [dict(row) for row in rows])
+            for column in table.primary_key.columns:
+                # The rows came back with their ids: a serial id's next value must come after them.
+                sequence = f"pg_get_serial_sequence('{table.name}', '{column.name}')"
+                if conn.scalar(text(f"SELECT {sequence}")) is not None:
+                    conn.execute(text(f"SELECT setval({sequence}, (SELECT max({column.name}) FROM {table.name}))"))
     yield
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 import iris
 from iris import migrate
-from iris.api import comments, docs, error_handlers, health, tickets, workflows
+from iris.api import access, comments, docs, error_handlers, health, tickets, users, workflows
 from iris.api.middleware import (
     AppState,
     NoBodyStatuses,
@@ -24,7 +24,7 @@ from iris.api.routes import Route
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory
 
-ROUTES = tickets.ROUTES + comments.ROUTES + workflows.ROUTES + health.ROUTES + docs.ROUTES
+ROUTES = tickets.ROUTES + comments.ROUTES + workflows.ROUTES + users.ROUTES + health.ROUTES + docs.ROUTES
 
 _app_numbers = itertools.count(1)
 
@@ -54,6 +54,8 @@ def _bind(route: Route):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
         check_query(request, route.query_names, route.repeatable_query)
+        actor = access.actor_for(request, route.policy)  # 401 or 403 before the handler reads anything
+        request.context.uow = request.context.state.unit_of_work(actor)
         return route.handler(request, response)
 
     endpoint.__name__ = route.handler.__name__
@@ -72,6 +74,8 @@ def build_api(state: AppState, settings: Settings) -> hug.API:
     api.http.add_middleware(OneAllowList())
     api.http.add_middleware(UnknownMethods())
     for route in ROUTES:
+        if route.policy not in access.POLICIES:
+            raise ValueError(f"{route.method} {route.path} declares no access policy (iris/api/access.py)")
         # HEAD is GET without the body (falcon drops it), as HTTP expects.
         methods = (route.method, "HEAD") if route.method == "GET" else (route.method,)
         extra = {"output": raw_output} if route.raw else {}
@@ -90,7 +94,7 @@ def create_app(settings: Settings) -> App:
     )
     state = AppState(make_session_factory(engine), settings, migrate.revisions())
     api = build_api(state, settings)
-    state.openapi = build_document(api, title="iris", version=iris.__version__)
+    state.openapi = build_document(api, title="iris", version=iris.__version__, auth_open=settings.auth_open)
     falcon_api = api.http.server(default_not_found=False)
     falcon_api.req_options.keep_blank_qs_values = True  # `?status=` is an error to report, not nothing
     # `/tickets/` would otherwise reach `/tickets/{ticket_id}` with an empty id, and `/tickets/1/` no route.

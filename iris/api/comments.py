@@ -2,6 +2,7 @@
 
 import falcon
 
+from iris.api.access import USER
 from iris.api.answers import NOT_FOUND, NOT_MODIFIED, guarded, reads, writes
 from iris.api.creates import CREATE_HEADERS, answer_created, created_answer, key_use
 from iris.api.middleware import unit_of_work
@@ -76,6 +77,7 @@ ROUTES = [
         path_params=(TICKET_ID,),
         body=CommentCreate,
         headers=CREATE_HEADERS,
+        policy=USER,
     ),
     Route(
         "GET",
@@ -86,6 +88,7 @@ ROUTES = [
         reads(_200=PAGE, _404=NOT_FOUND),
         path_params=(TICKET_ID,),
         query=(LIMIT, AFTER),
+        policy=USER,
     ),
     Route(
         "GET",
@@ -96,6 +99,7 @@ ROUTES = [
         reads(_200=ONE, _304=NOT_MODIFIED, _404=NOT_FOUND),
         path_params=(COMMENT_ID,),
         headers=(("If-None-Match", IF_NONE_MATCH),),
+        policy=USER,
     ),
     Route(
         "PATCH",
@@ -107,6 +111,7 @@ ROUTES = [
         path_params=(COMMENT_ID,),
         body=CommentPatch,
         headers=WRITE_HEADERS,
+        policy=USER,
     ),
     Route(
         "DELETE",
@@ -117,5 +122,6 @@ ROUTES = [
         guarded(_204=Answer("The comment was deleted"), _404=NOT_FOUND),
         path_params=(COMMENT_ID,),
         headers=WRITE_HEADERS,
+        policy=USER,
     ),
 ]

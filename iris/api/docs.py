@@ -2,6 +2,7 @@
 
 from swagger_ui_bundle import swagger_ui_path
 
+from iris.api.access import PUBLIC
 from iris.api.answers import BAD_REQUEST, NOT_FOUND, SERVER_ERROR
 from iris.api.routes import Answer, ChoiceParam, Route
 
@@ -65,6 +66,7 @@ ROUTES = [
         "This API, described in OpenAPI 3",
         "service",
         {200: Answer("The OpenAPI document", {"type": "object"}), 400: BAD_REQUEST, 500: SERVER_ERROR},
+        policy=PUBLIC,
     ),
     Route(
         "GET",
@@ -74,6 +76,7 @@ ROUTES = [
         "service",
         {200: Answer("The reference page", HTML, media_types=("text/html",)), 400: BAD_REQUEST, 500: SERVER_ERROR},
         raw=True,
+        policy=PUBLIC,
     ),
     Route(
         "GET",
@@ -93,5 +96,6 @@ ROUTES = [
         },
         path_params=(ASSET,),
         raw=True,
+        policy=PUBLIC,
     ),
 ]

@@ -36,6 +36,8 @@ def http_status(code: int) -> str:
 def domain_error(req, resp, exc: IrisError, params) -> None:
     status, body = describe(exc)
     headers = {"ETag": body["etag"]} if "etag" in body else None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="iris"'}
     extra = {k: v for k, v in body.items() if k != "errors"}
     raise ApiError(http_status(status), body["errors"], headers=headers, extra=extra)
 

@@ -7,11 +7,13 @@ would answer, prints it too.
 from iris.errors import (
     BulkItemFailed,
     Conflict,
+    Forbidden,
     InvalidInput,
     IrisError,
     NotFound,
     PreconditionRequired,
     RuleBroken,
+    Unauthenticated,
     VersionMismatch,
 )
 
@@ -34,6 +36,10 @@ def describe(exc: IrisError) -> tuple[int, dict]:
         return 412, {"errors": {"If-Match": str(exc)}, "etag": etag(exc.current), "version": exc.current}
     if isinstance(exc, PreconditionRequired):
         return 428, {"errors": {"If-Match": str(exc)}}
+    if isinstance(exc, Unauthenticated):
+        return 401, {"errors": {"authorization": str(exc)}}
+    if isinstance(exc, Forbidden):
+        return 403, {"errors": {"authorization": str(exc)}}
     if isinstance(exc, BulkItemFailed):
         failed = {"index": exc.index, "ticket_id": exc.ticket_id, "reason": exc.reason}
         status = describe(exc.cause)[0]

@@ -4,6 +4,7 @@ import logging
 
 import falcon
 
+from iris.api.access import PUBLIC
 from iris.api.answers import BAD_REQUEST, SERVER_ERROR
 from iris.api.middleware import unit_of_work
 from iris.api.routes import Answer, Route
@@ -37,5 +38,6 @@ ROUTES = [
         "Is the service up, and its database answering and migrated?",
         "service",
         {200: Answer("Up", HealthOut), 400: BAD_REQUEST, 500: SERVER_ERROR, 503: UNHEALTHY},
+        policy=PUBLIC,
     )
 ]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from iris.api.error_handlers import ApiError
 from iris.config import Settings
 from iris.migrate import Revisions
-from iris.services.journal import ANONYMOUS
+from iris.services.identity import Actor
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -86,20 +86,20 @@ class AppState:
     revisions: Revisions
     openapi: dict = field(default_factory=dict)
 
-    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.session_factory, actor=ANONYMOUS)
+    def unit_of_work(self, actor: Actor) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory, actor, placeholders=self.settings.auth_open)
 
 
 class UnitOfWorkPerRequest:
-    """Gives each request one unit of work (its session opens when first used) and closes it at the end,
-    whatever happened, so no connection outlives its request."""
+    """Closes each request's unit of work (its session opens when first used) at the end, whatever
+    happened, so no connection outlives its request."""
 
     def __init__(self, state: AppState):
         self.state = state
 
     def process_request(self, req, resp) -> None:
         req.context.state = self.state
-        req.context.uow = self.state.unit_of_work()
+        req.context.uow = None  # made once the route's policy has said who acts (iris/api/app.py)
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         uow = getattr(req.context, "uow", None)

@@ -10,10 +10,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from iris.api import access
 from iris.api.routes import Answer, Route
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
+GUARDED = {401: access.UNAUTHENTICATED, 403: access.FORBIDDEN}  # what a route that needs a token can answer too
+BEARER_AUTH = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "a personal API token (`iris_...`) from POST /user/tokens or `iris tokens issue`; "
+    "not needed when the server runs with IRIS_AUTH=open",
+}
 
 
 def to_openapi30(schema: Any) -> Any:
@@ -111,7 +119,7 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
     return in_path + [_query_parameter(p) for p in route.query] + headers
 
 
-def _operation(route: Route, method: str, components: _Components) -> dict[str, Any]:
+def _operation(route: Route, method: str, components: _Components, auth_open: bool) -> dict[str, Any]:
     head = method == "HEAD"
     declared = {p.name for p in route.path_params}
     in_path = set(_PATH_PARAM.findall(route.path))
@@ -119,15 +127,19 @@ def _operation(route: Route, method: str, components: _Components) -> dict[str, 
         raise ValueError(
             f"{route.method} {route.path}: path parameters {sorted(in_path)} but described {sorted(declared)}"
         )
+    answers = route.answers if route.policy == access.PUBLIC else {**route.answers, **GUARDED}
     operation: dict[str, Any] = {
         "operationId": route.operation_id if not head else f"head_{route.operation_id}",
         "summary": route.summary if not head else f"{route.summary} (headers only)",
         "tags": [route.tag],
         "parameters": _parameters(route),
         "responses": {
-            str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(route.answers.items())
+            str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(answers.items())
         },
     }
+    if route.policy != access.PUBLIC:
+        # With IRIS_AUTH=open a token is optional: `{}` is "no requirement" as another way in.
+        operation["security"] = [{"bearerAuth": []}, {}] if auth_open else [{"bearerAuth": []}]
     if route.body is not None:
         operation["requestBody"] = {
             "required": True,
@@ -149,11 +161,11 @@ def served_operations(hug_api) -> list[tuple[str, str, Route]]:
     return found
 
 
-def build_document(hug_api, *, title: str, version: str) -> dict[str, Any]:
+def build_document(hug_api, *, title: str, version: str, auth_open: bool = False) -> dict[str, Any]:
     components = _Components()
     paths: dict[str, dict[str, Any]] = {}
     for path, method, route in sorted(served_operations(hug_api), key=lambda item: (item[0], item[1])):
-        paths.setdefault(path, {})[method.lower()] = _operation(route, method, components)
+        paths.setdefault(path, {})[method.lower()] = _operation(route, method, components, auth_open)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -162,5 +174,8 @@ def build_document(hug_api, *, title: str, version: str) -> dict[str, Any]:
             "description": 'iris, a self-hosted ticket tracker. Every error body is `{"errors": {field: message}}`.',
         },
         "paths": paths,
-        "components": {"schemas": dict(sorted(components.schemas.items()))},
+        "components": {
+            "schemas": dict(sorted(components.schemas.items())),
+            "securitySchemes": {"bearerAuth": BEARER_AUTH},
+        },
     }

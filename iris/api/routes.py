@@ -111,15 +111,20 @@ class TextListParam:
     description: str
     max_length: int = 50
     repeatable: bool = True
+    choices: tuple[str, ...] = ()  # when given, each value must be one of these
 
     def from_query(self, request) -> list[str]:
         values = request.get_param_as_list(self.name) or []
         for value in values:
             if not value or len(value) > self.max_length or "\x00" in value:
                 raise InvalidInput({self.name: f"each value must be 1 to {self.max_length} characters"})
+            if self.choices and value not in self.choices:
+                raise InvalidInput({self.name: f"each value must be one of {', '.join(self.choices)}"})
         return values
 
     def schema(self) -> dict[str, Any]:
+        if self.choices:
+            return {"type": "array", "items": {"type": "string", "enum": list(self.choices)}}
         return {
             "type": "array",
             "items": {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": r"^[^\x00]*$"},
@@ -152,11 +157,12 @@ class NameParam:
     description: str
     max_length: int = 50
     pattern: str = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+    expected: str = "letters, digits, '-' or '_'"
 
     def from_path(self, request) -> str:
         value = request.context.path_params.get(self.name, "")
         if len(value) > self.max_length or not re.match(self.pattern, value):
-            raise InvalidInput({self.name: f"must be 1 to {self.max_length} letters, digits, '-' or '_'"})
+            raise InvalidInput({self.name: f"must be 1 to {self.max_length} {self.expected}"})
         return value
 
     def schema(self) -> dict[str, Any]:
@@ -194,6 +200,7 @@ class Route:
     raw: bool = False  # the handler returns bytes or text and sets its own Content-Type
     headers: tuple = ()  # request headers the route reads, as (name, Header)
     name: str = ""  # the OpenAPI operationId; the handler's name unless two routes share a handler
+    policy: str = ""  # who may call it (iris/api/access.py); the app refuses a route without one
 
     @property
     def operation_id(self) -> str:

@@ -5,6 +5,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from iris.api import cursor, paging
+from iris.api.access import USER
 from iris.api.answers import RULE_BROKEN, reads
 from iris.api.middleware import unit_of_work
 from iris.api.routes import Answer, BoolParam, Header, Route, TextListParam, TextParam, TimeParam
@@ -47,7 +48,10 @@ SORT = TextParam(
 )
 STATUS = TextListParam("status", "in one of these statuses (repeatable); one that no workflow has is a 422")
 OPEN = BoolParam("open", "true: status is not a closed one; false: it is")
-ASSIGNEE = TextListParam("assignee", "assigned to one of these (repeatable); `none` means unassigned", max_length=100)
+ASSIGNEE = TextListParam(
+    "assignee", "assigned to one of these (repeatable); `none` means unassigned, `me` the caller", max_length=100
+)
+REPORTER = TextListParam("reporter", "reported by one of these (repeatable); `me` means the caller", max_length=100)
 Q = TextParam(
     "q",
     'full-text search of titles, descriptions and comments: words, "a phrase", -excluded, prefix*; '
@@ -65,7 +69,7 @@ TIMES = {
         ("updated_after", "changed at or after this instant"),
     ]
 }
-FILTERS = (STATUS, OPEN, ASSIGNEE, *TIMES.values(), OVERDUE, Q)
+FILTERS = (STATUS, OPEN, ASSIGNEE, REPORTER, *TIMES.values(), OVERDUE, Q)
 INCLUDE = TextParam(
     "include",
     "`history`: embed each ticket's journal (fetched for the whole page in one query)",
@@ -119,11 +123,17 @@ def list_tickets(request, response):
     ]
 
 
+def _me(request, names: list[str]) -> list[str]:
+    """`me` is whoever calls (`anonymous` without a token when IRIS_AUTH=open)."""
+    return [unit_of_work(request).actor.username if name == "me" else name for name in names]
+
+
 def _query(request) -> TicketQuery:
     f = TicketFilter(
         statuses=STATUS.from_query(request),
         open=OPEN.from_query(request),
-        assignees=ASSIGNEE.from_query(request),
+        assignees=_me(request, ASSIGNEE.from_query(request)),
+        reporters=_me(request, REPORTER.from_query(request)),
         overdue=OVERDUE.from_query(request),
         q=Q.from_query(request),
         **{name: param.from_query(request) for name, param in TIMES.items()},
@@ -178,6 +188,7 @@ ROUTE = Route(
         ),
     ),
     query=(LIMIT, CURSOR, AFTER, SORT, *FILTERS, INCLUDE),
+    policy=USER,
 )
 
 

@@ -3,6 +3,7 @@
 import falcon
 
 from iris.api import ticket_list
+from iris.api.access import ADMIN, AGENT, USER
 from iris.api.answers import NOT_FOUND, NOT_MODIFIED, RULE_BROKEN, guarded, reads, writes
 from iris.api.creates import CREATE_HEADERS, answer_created, created_answer, key_use
 from iris.api.middleware import unit_of_work
@@ -127,6 +128,7 @@ ROUTES = [
         body=TicketCreate,
         name="put_ticket",
         headers=CREATE_HEADERS,
+        policy=USER,
     ),
     Route(
         "POST",
@@ -137,6 +139,7 @@ ROUTES = [
         writes(_201=CREATED, _422=RULE_BROKEN),
         body=TicketCreate,
         headers=CREATE_HEADERS,
+        policy=USER,
     ),
     ticket_list.ROUTE,
     Route(
@@ -145,8 +148,9 @@ ROUTES = [
         bulk_patch,
         "Change up to 100 tickets at once, all or nothing",
         "tickets",
-        writes(_200=BULK_DONE, _404=BULK_FAILED, _412=BULK_FAILED),
+        writes(_200=BULK_DONE, _404=BULK_FAILED, _412=BULK_FAILED, _422=RULE_BROKEN),
         body=BulkPatch,
+        policy=AGENT,
     ),
     Route(
         "GET",
@@ -157,6 +161,7 @@ ROUTES = [
         reads(_200=DETAIL, _304=NOT_MODIFIED, _404=NOT_FOUND),
         path_params=(TICKET_ID,),
         headers=(("If-None-Match", IF_NONE_MATCH),),
+        policy=USER,
     ),
     Route(
         "PATCH",
@@ -164,10 +169,11 @@ ROUTES = [
         patch_ticket,
         "Change some fields of a ticket",
         "tickets",
-        guarded(_200=WRITTEN, _404=NOT_FOUND),
+        guarded(_200=WRITTEN, _404=NOT_FOUND, _422=RULE_BROKEN),
         path_params=(TICKET_ID,),
         body=TicketPatch,
         headers=WRITE_HEADERS,
+        policy=USER,
     ),
     Route(
         "PUT",
@@ -175,10 +181,11 @@ ROUTES = [
         replace_ticket,
         "Replace a ticket's editable fields",
         "tickets",
-        guarded(_200=WRITTEN, _404=NOT_FOUND),
+        guarded(_200=WRITTEN, _404=NOT_FOUND, _422=RULE_BROKEN),
         path_params=(TICKET_ID,),
         body=TicketReplace,
         headers=WRITE_HEADERS,
+        policy=USER,
     ),
     Route(
         "DELETE",
@@ -189,6 +196,7 @@ ROUTES = [
         guarded(_204=Answer("The ticket was deleted"), _404=NOT_FOUND),
         path_params=(TICKET_ID,),
         headers=WRITE_HEADERS,
+        policy=ADMIN,
     ),
     Route(
         "GET",
@@ -199,6 +207,7 @@ ROUTES = [
         reads(_200=HISTORY_PAGE, _404=NOT_FOUND),
         path_params=(TICKET_ID,),
         query=(LIMIT, AFTER),
+        policy=USER,
     ),
     Route(
         "GET",
@@ -209,5 +218,6 @@ ROUTES = [
         reads(_200=HISTORY_PAGE, _404=NEVER_EXISTED),
         path_params=(TICKET_ID,),
         query=(LIMIT, AFTER),
+        policy=ADMIN,
     ),
 ]

@@ -2,6 +2,7 @@
 
 import falcon
 
+from iris.api.access import ADMIN, USER
 from iris.api.answers import CONFLICT, NOT_FOUND, NOT_MODIFIED, RULE_BROKEN, guarded, reads
 from iris.api.middleware import unit_of_work
 from iris.api.preconditions import ETAG, IF_NONE_MATCH, WRITE_HEADERS, etag, not_modified, precondition
@@ -75,6 +76,7 @@ ROUTES = [
         "All workflows",
         "workflows",
         reads(_200=Answer("The workflows", list[WorkflowOut])),
+        policy=USER,
     ),
     Route(
         "GET",
@@ -85,6 +87,7 @@ ROUTES = [
         reads(_200=ONE, _304=NOT_MODIFIED, _404=NOT_FOUND),
         path_params=(WORKFLOW,),
         headers=(("If-None-Match", IF_NONE_MATCH),),
+        policy=USER,
     ),
     Route(
         "PUT",
@@ -96,6 +99,7 @@ ROUTES = [
         path_params=(WORKFLOW,),
         body=WorkflowDefinition,
         headers=WRITE_HEADERS,
+        policy=ADMIN,
     ),
     Route(
         "GET",
@@ -105,6 +109,7 @@ ROUTES = [
         "workflows",
         reads(_200=Answer("The allowed moves", TransitionsOut), _404=NOT_FOUND),
         path_params=(TICKET_ID,),
+        policy=USER,
     ),
     Route(
         "POST",
@@ -116,5 +121,6 @@ ROUTES = [
         path_params=(TICKET_ID,),
         body=TransitionRequest,
         headers=WRITE_HEADERS,
+        policy=USER,
     ),
 ]

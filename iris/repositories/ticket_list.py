@@ -41,6 +41,7 @@ class ListedTicket(NamedTuple):
     workflow: str
     status: str
     version: int
+    reporter: Optional[str]
     rank: Optional[float]  # relevance, in a search sorted by it
 
 
@@ -63,6 +64,7 @@ class TicketFilter:
     statuses: Sequence[str] = ()
     open: Optional[bool] = None
     assignees: Sequence[str] = ()  # "none" means unassigned
+    reporters: Sequence[str] = ()
     due_before: Optional[datetime] = None
     due_after: Optional[datetime] = None
     created_before: Optional[datetime] = None
@@ -123,6 +125,8 @@ def where_clauses(f: TicketFilter) -> list[ColumnElement]:
             [Ticket.assignee.is_(None)] if "none" in f.assignees else []
         )
         clauses.append(or_(*options))
+    if f.reporters:
+        clauses.append(Ticket.reporter.in_(f.reporters))
     for column, bound, before in (
         (Ticket.due, f.due_before, True),
         (Ticket.due, f.due_after, False),

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Optional
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from iris.errors import InvalidInput
+from iris.models import USERNAME_PATTERN
 from iris.timeparse import ISO8601_SCHEMA, parse_iso8601
 
 STORABLE_TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
@@ -57,6 +58,12 @@ def text(max_length: int, *, required: bool = False):
     ]
 
 
+USERNAME_RULE = "a username: 1 to 64 letters, digits, '.', '_' or '-'"
+Username = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=USERNAME_PATTERN, description=USERNAME_RULE),
+]
+
 IsoDateTime = Annotated[datetime, BeforeValidator(parse_iso8601), WithJsonSchema(ISO8601_SCHEMA)]
 
 
@@ -81,6 +88,8 @@ def _message(error: dict) -> str:
         return _MESSAGES[error["type"]]
     if error["type"] == "string_too_long":
         return f"must be at most {error['ctx']['max_length']} characters"
+    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == USERNAME_PATTERN:
+        return f"must be {USERNAME_RULE}"
     if error["type"] == "too_long":
         return f"must have at most {error['ctx']['max_length']} items"
     return error["msg"].removeprefix("Value error, ")

@@ -4,15 +4,15 @@ from typing import Any, Optional
 from pydantic import BaseModel, Field
 
 from iris.schemas.comments import CommentOut, comment_json
-from iris.schemas.fields import Input, IsoDateTime, text
+from iris.schemas.fields import Input, IsoDateTime, Username, text
 from iris.schemas.workflows import WorkflowName
 from iris.timeparse import iso_utc
 
 Title = text(200, required=True)
-Assignee = text(100)
+Assignee = Username
 Description = text(20_000)
 
-SERVER_SET = {"ticket_id": "is set by the server", "created": "is set by the server", "updated": "is set by the server"}
+SERVER_SET = dict.fromkeys(("ticket_id", "created", "updated", "reporter"), "is set by the server")
 
 
 class TicketCreate(Input):
@@ -91,6 +91,7 @@ class TicketOut(BaseModel):
     due_raw: Optional[str] = Field(description="a tutorial-era due text that could not be read as a date")
     workflow: WorkflowState
     version: int = Field(ge=1, description="grows with every change; the ETag is this number in quotes")
+    reporter: Optional[str] = Field(description="who created it; none for tickets from before iris knew its users")
 
 
 class TicketDetail(TicketOut):
@@ -113,6 +114,7 @@ def ticket_json(ticket) -> dict[str, Any]:
         "due_raw": ticket.due_raw,
         "workflow": {"name": ticket.workflow, "status": ticket.status},
         "version": ticket.version,
+        "reporter": ticket.reporter,
     }
 
 

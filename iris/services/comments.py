@@ -7,18 +7,20 @@ from iris.models import Comment
 from iris.schemas import CommentCreate, CommentPatch
 from iris.services.idempotency import Created, KeyUse, Replayed, create_once
 from iris.services.preconditions import Precondition
+from iris.services.rights import author_of, may_change_comment
 from iris.services.unit_of_work import UnitOfWork
 
 
 def comment_on(
     uow: UnitOfWork, ticket_id: int, data: CommentCreate, key: Optional[KeyUse] = None
 ) -> Union[Created[Comment], Replayed]:
+    author = author_of(uow.actor, data.author if "author" in data.model_fields_set else None)
+
     def create() -> Comment:
         if uow.tickets.get_for_update(ticket_id) is None:
             raise NotFound("ticket", ticket_id)
-        comment = uow.comments.add(ticket_id, data.body, data.author)
-        # The author text is who acted, until iris knows its users.
-        uow.journal.add(ticket_id, "comment_added", "comments", new=_shown(comment), actor=data.author)
+        comment = uow.comments.add(ticket_id, data.body, author)
+        uow.journal.add(ticket_id, "comment_added", "comments", new=_shown(comment))
         return comment
 
     with uow:
@@ -46,11 +48,10 @@ def get_comment(uow: UnitOfWork, comment_id: int) -> Comment:
 def edit_comment(uow: UnitOfWork, comment_id: int, patch: CommentPatch, precondition: Precondition) -> Comment:
     with uow:
         comment = precondition.locked("comment", comment_id, uow.comments.get_for_update)
+        may_change_comment(uow.actor, comment)
         old = _shown(comment)
         edited = uow.comments.edit(comment_id, patch.body)
-        uow.journal.add(
-            comment.ticket_id, "comment_edited", "comments", old=old, new=_shown(edited), actor=comment.author
-        )
+        uow.journal.add(comment.ticket_id, "comment_edited", "comments", old=old, new=_shown(edited))
         uow.commit()
         return edited
 
@@ -58,7 +59,8 @@ def edit_comment(uow: UnitOfWork, comment_id: int, patch: CommentPatch, precondi
 def delete_comment(uow: UnitOfWork, comment_id: int, precondition: Precondition) -> None:
     with uow:
         comment = precondition.locked("comment", comment_id, uow.comments.get_for_update)
-        uow.journal.add(comment.ticket_id, "comment_deleted", "comments", old=_shown(comment), actor=comment.author)
+        may_change_comment(uow.actor, comment)
+        uow.journal.add(comment.ticket_id, "comment_deleted", "comments", old=_shown(comment))
         uow.comments.delete(comment_id)
         uow.commit()
 

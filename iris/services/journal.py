@@ -6,8 +6,7 @@ from typing import Any, Optional
 
 from iris.models import Ticket
 
-TRACKED = ("title", "assignee", "description", "due", "due_raw", "workflow", "status")
-ANONYMOUS = "anonymous"  # who acts, until iris has authentication
+TRACKED = ("title", "assignee", "description", "due", "due_raw", "workflow", "status", "reporter")
 
 
 def plain(value: Any) -> Any:
@@ -21,7 +20,7 @@ def snapshot(ticket: Ticket) -> dict[str, Any]:
 class Changeset:
     """The entries of one use case, all with one change-set id; the unit of work writes them when it commits."""
 
-    def __init__(self, actor: str = ANONYMOUS):
+    def __init__(self, actor: str):
         self.id = uuid.uuid4()
         self.actor = actor
         self.entries: list[dict[str, Any]] = []
@@ -33,14 +32,12 @@ class Changeset:
         field: Optional[str] = None,
         old: Any = None,
         new: Any = None,
-        actor: Optional[str] = None,
     ) -> None:
-        """One entry; `actor` overrides who acted (a comment's author, until iris knows its users)."""
         self.entries.append(
             {
                 "ticket_id": ticket_id,
                 "changeset": self.id,
-                "actor": actor or self.actor,
+                "actor": self.actor,
                 "action": action,
                 "field": field,
                 "old": plain(old),

@@ -3,16 +3,19 @@
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
-from iris.errors import BulkItemFailed, NotFound, RuleBroken, VersionMismatch
+from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch
 from iris.models import Comment, Ticket
 from iris.repositories.ticket_list import CountBudget, ListedTicket, SortKey, TicketFilter, cursor_values
 from iris.schemas import TicketCreate, TicketPatch, TicketReplace
 from iris.services.idempotency import Created, KeyUse, Replayed, create_once
 from iris.services.journal import snapshot
 from iris.services.preconditions import Precondition
+from iris.services.rights import may_assign, may_edit_ticket
 from iris.services.unit_of_work import UnitOfWork
+from iris.services.users import assignable
 
 RECENT_COMMENTS = 20
+BULK_MAX = 100
 NO_WORDS = "has no word to search for: punctuation and the commonest English words (the, and, of, ...) are not indexed"
 
 
@@ -32,7 +35,9 @@ def open_ticket(uow: UnitOfWork, data: TicketCreate, key: Optional[KeyUse] = Non
         workflow = uow.workflows.get(data.workflow)
         if workflow is None:
             raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
-        ticket = uow.tickets.add(**data.model_dump(), status=workflow.initial)
+        may_assign(uow.actor, data.assignee)
+        fields = {**data.model_dump(), "assignee": assignable(uow, data.assignee)}
+        ticket = uow.tickets.add(**fields, status=workflow.initial, reporter=uow.actor.username)
         uow.journal.add(ticket.ticket_id, "created", new=snapshot(ticket))
         return ticket
 
@@ -60,7 +65,7 @@ def with_comments(uow: UnitOfWork, ticket: Ticket) -> TicketWithComments:
 
 @dataclass(frozen=True)
 class TicketQuery:
-    """What GET /tickets asks for: which tickets, in which order, from where, how many."""
+    """A search for tickets: which ones, in which order, from where, how many."""
 
     filter: TicketFilter
     sort: Sequence[SortKey]
@@ -86,7 +91,7 @@ def find_tickets(uow: UnitOfWork, query: TicketQuery, budget: CountBudget) -> Ti
         rows, total = uow.ticket_list.fetch_page(f, query.sort, query.after, query.limit + 1)
         if not rows and f.q is not None and not uow.ticket_list.has_words(f.q):
             # Otherwise `q=the` would answer an empty list, as if no ticket mentioned it: q was ignored, silently.
-            # 422, not 400: q is well-formed, and no schema can tell stop words apart (fuzzing holds us to it).
+            # A broken rule, not malformed input: q is well-formed, and no schema can tell stop words apart.
             raise RuleBroken({"q": NO_WORDS})
         page = rows[: query.limit]
         next_after = cursor_values(page[-1], query.sort) if len(rows) > query.limit else None
@@ -119,6 +124,9 @@ def locked(uow: UnitOfWork, ticket_id: int, precondition: Precondition) -> Ticke
 
 
 def _apply(uow: UnitOfWork, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+    may_edit_ticket(uow.actor, ticket, changes)
+    if "assignee" in changes and changes["assignee"] != ticket.assignee:
+        changes["assignee"] = assignable(uow, changes["assignee"])
     if "due" in changes:
         changes["due_raw"] = None  # a due set through the API supersedes the unparsed legacy text
     before = snapshot(ticket)
@@ -139,7 +147,7 @@ def edit_ticket(uow: UnitOfWork, ticket_id: int, patch: TicketPatch, preconditio
 
 
 def replace_ticket(uow: UnitOfWork, ticket_id: int, data: TicketReplace, precondition: Precondition) -> Ticket:
-    """PUT /tickets/{id}: every editable field takes the given value, or null when left out."""
+    """Every editable field takes the given value, or null when left out."""
     return _change(uow, ticket_id, data.fields(), precondition)
 
 
@@ -153,6 +161,8 @@ def delete_ticket(uow: UnitOfWork, ticket_id: int, precondition: Precondition) -
 
 def bulk_edit(uow: UnitOfWork, items: Sequence[Any]) -> list[Ticket]:
     """Apply every item, or none: the first failing item is named, and nothing is written."""
+    if not 1 <= len(items) <= BULK_MAX:
+        raise InvalidInput({"items": f"send 1 to {BULK_MAX} items"})
     with uow:
         # One query locks them all, in one order for every writer: no deadlocks.
         tickets = uow.tickets.lock_many(sorted({item.ticket_id for item in items}))

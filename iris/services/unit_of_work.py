@@ -23,8 +23,24 @@ from iris.repositories.schema import SchemaRepository
 from iris.repositories.ticket_counts import TicketCountsRepository
 from iris.repositories.ticket_list import TicketListRepository
 from iris.repositories.tickets import TicketRepository
+from iris.repositories.tokens import TokenRepository
+from iris.repositories.users import UserRepository
 from iris.repositories.workflows import WorkflowRepository
-from iris.services.journal import ANONYMOUS, Changeset
+from iris.services.identity import ANONYMOUS, Actor
+from iris.services.journal import Changeset
+
+REPOSITORIES = (
+    "tickets",
+    "comments",
+    "workflows",
+    "history",
+    "ticket_list",
+    "ticket_counts",
+    "idempotency_keys",
+    "schema",
+    "users",
+    "tokens",
+)
 
 
 class UnitOfWork(abc.ABC):
@@ -36,17 +52,21 @@ class UnitOfWork(abc.ABC):
     ticket_counts: TicketCountsRepository
     idempotency_keys: IdempotencyKeyRepository
     schema: SchemaRepository
+    users: UserRepository
+    tokens: TokenRepository
 
-    def __init__(self, actor: str = ANONYMOUS):
-        self.actor = actor  # who is acting: the journal's actor
-        self.journal = Changeset(actor)
+    def __init__(self, actor: Actor = ANONYMOUS, placeholders: bool = True):
+        self.actor = actor  # who is acting: the journal's actor, and whose rights apply
+        # Whether naming an unknown assignee makes a placeholder account for it (IRIS_AUTH=open) or is refused.
+        self.placeholders = placeholders
+        self.journal = Changeset(actor.username)
         self._entered = False
 
     def __enter__(self) -> "UnitOfWork":
         if self._entered:
             raise RuntimeError("a unit of work serves one use case; make a new one for the next")
         self._entered = True
-        self.journal = Changeset(self.actor)
+        self.journal = Changeset(self.actor.username)
         self._begin()
         return self
 
@@ -59,7 +79,7 @@ class UnitOfWork(abc.ABC):
 
     def _before_commit(self) -> None:
         self.history.record(self.journal.entries)
-        self.journal = Changeset(self.actor)
+        self.journal = Changeset(self.actor.username)
 
     @abc.abstractmethod
     def _begin(self) -> None: ...
@@ -78,8 +98,8 @@ class UnitOfWork(abc.ABC):
 class SqlAlchemyUnitOfWork(UnitOfWork):
     """A unit of work on one SQLAlchemy session, opened when first needed and closed at the end."""
 
-    def __init__(self, session_factory: Callable[[], Session], actor: str = ANONYMOUS):
-        super().__init__(actor)
+    def __init__(self, session_factory: Callable[[], Session], actor: Actor = ANONYMOUS, placeholders: bool = True):
+        super().__init__(actor, placeholders)
         self._session_factory = session_factory
         self._session: Optional[Session] = None
 
@@ -87,6 +107,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def session(self) -> Session:
         if self._session is None:
             self._session = self._session_factory()  # takes a connection only at its first statement
+            # What a use case returns is serialised after its commit, whatever factory made the session.
+            self._session.expire_on_commit = False
         return self._session
 
     def _begin(self) -> None:
@@ -99,11 +121,15 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.ticket_counts = TicketCountsRepository(session)
         self.idempotency_keys = IdempotencyKeyRepository(session)
         self.schema = SchemaRepository(session)
+        self.users = UserRepository(session)
+        self.tokens = TokenRepository(session)
 
     def _commit(self) -> None:
         self.session.commit()
 
     def close(self) -> None:
+        for name in REPOSITORIES:
+            self.__dict__.pop(name, None)  # a closed session must not be used again through them
         if self._session is not None:
             session, self._session = self._session, None
             # Rolls back what was not committed and returns the connection, without expiring what was read.

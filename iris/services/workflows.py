@@ -5,6 +5,7 @@ from iris.models import Ticket, WorkflowTransition
 from iris.repositories.workflows import Definition
 from iris.schemas import TransitionRequest, WorkflowDefinition
 from iris.services.preconditions import Precondition
+from iris.services.rights import author_of, may_move
 from iris.services.tickets import TicketWithComments, get_ticket, locked, with_comments
 from iris.services.unit_of_work import UnitOfWork
 from iris.services.workflow_rules import check_definition
@@ -65,10 +66,12 @@ def move_ticket(
     """
     with uow:
         ticket = locked(uow, ticket_id, precondition)
+        may_move(uow.actor, ticket)
         chosen = _chosen_move(uow.workflows.get(ticket.workflow), ticket.status, request)
         uow.journal.add(ticket_id, "transition", "status", ticket.status, chosen.to_status)
         if request.comment is not None:
-            comment = uow.comments.add(ticket_id, request.comment, request.author)
+            author = author_of(uow.actor, request.author if "author" in request.model_fields_set else None)
+            comment = uow.comments.add(ticket_id, request.comment, author)
             new = {"comment_id": comment.comment_id, "body": comment.body}
             uow.journal.add(ticket_id, "comment_added", "comments", new=new)
         uow.tickets.change(ticket, {"status": chosen.to_status})  # reads back the version the comment bumped too

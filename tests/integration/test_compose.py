@@ -101,13 +101,25 @@ def test_the_iris_container_startup_rehearsed_on_an_initdb_database(databases):
     proc = spawn_server(startup_command(), env, cwd=ROOT)
     try:
         wait_until_serving(port, proc, seconds=60)
-        # 3. The README's curl, then a GET, against the real gunicorn.
+        # 3. The first admin and their token, as the README's docker-compose section says (prod needs a token).
+        iris = [sys.executable, "-m", "iris"]
+        subprocess.run([*iris, "users", "create", "admin", "--role", "admin"], env=env, check=True, timeout=60)
+        # With IRIS_AUTH=required an assignee must be an active user.
+        subprocess.run([*iris, "users", "create", "jchittum"], env=env, check=True, timeout=60, capture_output=True)
+        issued = subprocess.run(
+            [*iris, "tokens", "issue", "admin"], env=env, check=True, timeout=60, capture_output=True
+        )
+        bearer = f"Authorization: Bearer {json.loads(issued.stdout)['secret']}"
+        assert requests.get(f"http://127.0.0.1:{port}/tickets", timeout=5).status_code == 401
+        # 4. The README's curl, with the token, then a GET, against the real gunicorn.
         curl = subprocess.run(
             [
                 "curl",
                 "-s",
                 "-X",
                 "PUT",
+                "-H",
+                bearer,
                 "-H",
                 "Content-Type: application/json",
                 "-d",
@@ -121,7 +133,8 @@ def test_the_iris_container_startup_rehearsed_on_an_initdb_database(databases):
         )
         created = json.loads(curl.stdout)
         assert created["title"] == "A new ticket" and created["ticket_id"] == 1
-        listed = requests.get(f"http://127.0.0.1:{port}/tickets", timeout=5).json()
+        headers = {"Authorization": bearer.split(": ", 1)[1]}
+        listed = requests.get(f"http://127.0.0.1:{port}/tickets", headers=headers, timeout=5).json()
         assert listed == [created]
     finally:
         stop(proc)

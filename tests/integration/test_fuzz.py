@@ -104,5 +104,7 @@ def test_every_operation_honours_its_contract(case):
 
 
 def test_stateful_sequences_honour_the_contract(api_schema):
-    machine = api_schema.as_state_machine()
+    # Creating a user succeeds once per name and is a 409 after, so replaying an example would take
+    # other transitions (links follow the 201's Location), which hypothesis refuses as flaky generation.
+    machine = api_schema.exclude(path_regex="^/users?(/|$)").as_state_machine()
     machine.run(settings=fuzz_settings(max(EXAMPLES // 5, 10), stateful_step_count=6))

@@ -57,6 +57,7 @@ def test_schemas_match_validation(client):
 
 def test_a_new_route_is_documented_without_touching_the_generator(settings, monkeypatch):
     from iris.api import app as app_module
+    from iris.api.access import USER
     from iris.api.answers import reads
     from iris.api.routes import Answer, IntParam, Route
 
@@ -71,6 +72,7 @@ def test_a_new_route_is_documented_without_touching_the_generator(settings, monk
         "service",
         reads(_200=Answer("pong", {"type": "object"})),
         query=(IntParam("n", "a number"),),
+        policy=USER,
     )
     monkeypatch.setattr(app_module, "ROUTES", app_module.ROUTES + [extra])
     application = app_module.create_app(settings)
@@ -119,4 +121,12 @@ def test_only_operations_with_data_rules_document_422(client):
         ("/workflows/{name}", "put"),
         ("/tickets/{ticket_id}/transitions", "post"),
         ("/tickets/{ticket_id}/comments", "post"),
+        # An assignee must be an active user when IRIS_AUTH=required; an e-mail address must be one;
+        # a deactivated user gets no token.
+        ("/tickets", "patch"),
+        ("/tickets/{ticket_id}", "patch"),
+        ("/tickets/{ticket_id}", "put"),
+        ("/users", "post"),
+        ("/users/{username}", "patch"),
+        ("/user/tokens", "post"),
     }

@@ -15,13 +15,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from iris.models import TICKET_FIELDS, Comment, Ticket, TicketHistory, WorkflowTransition
+from iris.models import TICKET_FIELDS, Comment, Ticket, TicketHistory, User, WorkflowTransition
 from iris.repositories.idempotency_keys import KeptAnswer, KeyRecord
 from iris.repositories.workflows import Definition
-from iris.services.journal import ANONYMOUS, TRACKED
+from iris.services.identity import ANONYMOUS, Actor
+from iris.services.journal import TRACKED
 from iris.services.unit_of_work import UnitOfWork
 
 COMMENT_FIELDS = ("comment_id", "ticket_id", "author", "body", "created", "edited", "version")
+USER_FIELDS = ("user_id", "username", "email", "display_name", "role", "active", "imported_as")
 Moves = Sequence[tuple[str, str, str]]  # (name, from, to)
 
 
@@ -66,11 +68,13 @@ class State:
     history: list[TicketHistory] = field(default_factory=list)
     keys: dict[tuple[str, str], KeyRow] = field(default_factory=dict)
     workflows: dict[str, Definition] = field(default_factory=lambda: {"default": DEFAULT_WORKFLOW})
+    users: dict[str, User] = field(default_factory=dict)  # by lower-cased username
 
     def copy(self) -> "State":
         tickets = {i: _clone(t, TICKET_FIELDS) for i, t in self.tickets.items()}
         comments = {i: _clone(c, COMMENT_FIELDS) for i, c in self.comments.items()}
-        return State(tickets, comments, list(self.history), dict(self.keys), dict(self.workflows))
+        users = {k: _clone(u, USER_FIELDS) for k, u in self.users.items()}
+        return State(tickets, comments, list(self.history), dict(self.keys), dict(self.workflows), users)
 
 
 class FakeDatabase:
@@ -80,7 +84,7 @@ class FakeDatabase:
         self.state = State()
         self.clock = clock
         self.commits = 0
-        self._ids = {kind: itertools.count(1) for kind in ("ticket", "comment", "entry")}
+        self._ids = {kind: itertools.count(1) for kind in ("ticket", "comment", "entry", "user")}
 
     def next_id(self, kind: str) -> int:
         return next(self._ids[kind])
@@ -100,7 +104,7 @@ class Repository:
 
 class FakeTicketRepository(Repository):
     def add(self, **fields: Any) -> Ticket:
-        fields = {"workflow": "default", "status": "Open", "due_raw": None, **fields}
+        fields = {"workflow": "default", "status": "Open", "due_raw": None, "reporter": None, **fields}
         _check_status(self.tx.state, fields["workflow"], fields["status"])
         now = self.tx.now
         ticket = Ticket(ticket_id=self.tx.db.next_id("ticket"), created=now, updated=now, version=1, **fields)
@@ -134,6 +138,36 @@ class FakeTicketRepository(Repository):
         for comment_id in [c.comment_id for c in comments.values() if c.ticket_id == ticket_id]:
             del comments[comment_id]  # ON DELETE CASCADE
         return self.tx.state.tickets.pop(ticket_id, None) is not None
+
+
+class FakeUserRepository(Repository):
+    def get(self, username: str) -> Optional[User]:
+        return self.tx.state.users.get(username.lower())
+
+    def with_email(self, email: str) -> Optional[User]:
+        return next((u for u in self.tx.state.users.values() if (u.email or "").lower() == email.lower()), None)
+
+    def add(self, **fields: Any) -> User:
+        fields = {
+            "email": None,
+            "display_name": None,
+            "role": "reporter",
+            "active": True,
+            "imported_as": None,
+            **fields,
+        }
+        user = User(user_id=self.tx.db.next_id("user"), **fields)
+        self.tx.state.users[user.username.lower()] = user
+        return user
+
+    def add_placeholder(self, username: str) -> None:
+        if self.get(username) is None:
+            self.add(username=username, active=False)
+
+    def change(self, user: User, changes: dict[str, Any]) -> User:
+        for name, value in changes.items():
+            setattr(user, name, value)
+        return user
 
 
 def _check_status(state: State, workflow: str, status: str) -> None:
@@ -277,8 +311,8 @@ class NotFaked:
 
 
 class FakeUnitOfWork(UnitOfWork):
-    def __init__(self, db: Optional[FakeDatabase] = None, actor: str = ANONYMOUS):
-        super().__init__(actor)
+    def __init__(self, db: Optional[FakeDatabase] = None, actor: Actor = ANONYMOUS, placeholders: bool = True):
+        super().__init__(actor, placeholders)
         self.db = db if db is not None else FakeDatabase()
         self.tx: Optional[Tx] = None
 
@@ -289,6 +323,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.workflows = FakeWorkflowRepository(tx)
         self.history = FakeHistoryRepository(tx)
         self.idempotency_keys = FakeIdempotencyKeyRepository(tx)
+        self.users = FakeUserRepository(tx)
+        self.tokens = NotFaked("tokens")
         self.ticket_list, self.ticket_counts, self.schema = map(NotFaked, ("ticket_list", "ticket_counts", "schema"))
 
     def _commit(self) -> None:

@@ -1,0 +1,58 @@
+"""Who may call a route: each route declares a policy, and `actor_for` checks it before the handler runs.
+
+    PUBLIC  no token needed, whatever IRIS_AUTH says (probes and the API description)
+    USER    any active user: reporters and up; record-level rules (own comment, reported ticket,
+            assignee) are the services' (iris/services/rights.py)
+    AGENT   agents and admins
+    ADMIN   admins only
+
+With IRIS_AUTH=open, a request without a token acts as the built-in admin `anonymous`; a token
+sent is checked all the same.
+"""
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from iris.api.routes import Answer
+from iris.errors import Unauthenticated
+from iris.schemas import ErrorBody
+from iris.services import identity
+from iris.services.identity import ANONYMOUS, Actor
+
+PUBLIC, USER, AGENT, ADMIN = "public", "user", "agent", "admin"
+POLICIES = (PUBLIC, USER, AGENT, ADMIN)
+NOBODY = Actor("anonymous", "reporter")  # on a public route without a token: rights of the least
+
+UNAUTHENTICATED = Answer(
+    "No valid token: missing, malformed, unknown, expired or revoked, or its user is deactivated "
+    "(it does not say which)",
+    ErrorBody,
+)
+FORBIDDEN = Answer("The token's user lacks the right; `errors` says what is needed", ErrorBody)
+
+
+def bearer(request) -> Optional[str]:
+    """The secret of `Authorization: Bearer <secret>`; None without the header; Unauthenticated if malformed."""
+    header = request.get_header("Authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated()
+    return secret.strip()
+
+
+def actor_for(request, policy: str) -> Actor:
+    """Who this request acts as, once its route's policy allows it."""
+    if policy == PUBLIC:
+        return NOBODY
+    state = request.context.state
+    secret = bearer(request)
+    if secret is None:
+        if state.settings.auth_open:
+            return ANONYMOUS
+        raise Unauthenticated()
+    actor = identity.authenticate(state.unit_of_work(ANONYMOUS), secret, datetime.now(timezone.utc))
+    if policy in (AGENT, ADMIN):
+        actor.require(policy)
+    return actor

@@ -1,0 +1,132 @@
+"""Who may call what: every route against every kind of caller, from one table, with IRIS_AUTH=required."""
+
+import json
+from dataclasses import replace
+
+import pytest
+import webtest
+
+from iris.api import access
+from iris.api.app import ROUTES, create_app
+from tests.integration.identities import IDENTITIES, make_cast
+
+KNOWN = IDENTITIES[5:]  # reporter, reporter-who-reported, assignee, agent, admin
+UNKNOWN = IDENTITIES[:5]
+WORKFLOW = {
+    "statuses": ["Open", "In Progress", "Resolved", "Closed"], "initial": "Open", "closed": ["Resolved", "Closed"],
+    "transitions": [
+        {"name": "start", "from": "Open", "to": "In Progress"},
+        {"name": "resolve", "from": "In Progress", "to": "Resolved"},
+        {"name": "close", "from": "Resolved", "to": "Closed"},
+    ],
+}  # fmt: skip
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(KNOWN, status)
+
+
+def only(status: int, *allowed: str, otherwise: int = 403) -> dict[str, int]:
+    return {who: status if who in allowed else otherwise for who in KNOWN}
+
+
+EDITORS = ("reporter-who-reported", "assignee", "agent", "admin")
+# (method, path, body, expected status per known caller); {t}, {c}, {spare} are filled in from the cast.
+MATRIX = [
+    ("GET", "/user", None, everyone(200)),
+    ("GET", "/users", None, everyone(200)),
+    ("POST", "/users", {"username": "newbie"}, only(201, "admin")),
+    ("GET", "/users/{username}", None, everyone(200)),
+    ("PATCH", "/users/{username}", {"display_name": "R"}, only(200, "reporter", "admin")),
+    ("POST", "/user/tokens", {"name": "laptop"}, everyone(201)),
+    ("GET", "/user/tokens", None, everyone(200)),
+    ("DELETE", "/user/tokens/{token_id}", None, only(204, "reporter", "admin", otherwise=404)),
+    ("GET", "/users/{username}/tokens", None, only(200, "reporter", "admin")),
+    ("DELETE", "/users/{username}/tokens/{token_id}", None, only(204, "reporter", "admin", otherwise=404)),
+    ("PUT", "/tickets", {"title": "new"}, everyone(201)),
+    ("POST", "/tickets", {"title": "new"}, everyone(201)),
+    ("GET", "/tickets", None, everyone(200)),
+    ("PATCH", "/tickets", "bulk", only(200, "agent", "admin")),
+    ("GET", "/tickets/{ticket_id}", None, everyone(200)),
+    ("PATCH", "/tickets/{ticket_id}", {"title": "renamed"}, only(200, *EDITORS)),
+    ("PUT", "/tickets/{ticket_id}", {"title": "renamed", "assignee": "asg"}, only(200, *EDITORS)),
+    ("DELETE", "/tickets/{ticket_id}", None, only(204, "admin")),
+    ("GET", "/tickets/{ticket_id}/history", None, everyone(200)),
+    ("GET", "/history/{ticket_id}", None, only(200, "admin")),
+    ("POST", "/tickets/{ticket_id}/comments", {"body": "hi"}, everyone(201)),
+    ("GET", "/tickets/{ticket_id}/comments", None, everyone(200)),
+    ("GET", "/comments/{comment_id}", None, everyone(200)),
+    ("PATCH", "/comments/{comment_id}", {"body": "edited"}, only(200, "reporter-who-reported", "agent", "admin")),
+    ("DELETE", "/comments/{comment_id}", None, only(204, "reporter-who-reported", "agent", "admin")),
+    ("GET", "/workflows", None, everyone(200)),
+    ("GET", "/workflows/{name}", None, everyone(200)),
+    ("PUT", "/workflows/{name}", WORKFLOW, only(200, "admin")),
+    ("GET", "/tickets/{ticket_id}/transitions", None, everyone(200)),
+    ("POST", "/tickets/{ticket_id}/transitions", {"to": "In Progress"}, only(200, "assignee", "agent", "admin")),
+    ("GET", "/health", None, "public"),
+    ("GET", "/openapi.json", None, "public"),
+    ("GET", "/docs", None, "public"),
+    ("GET", "/docs/assets/{name}", None, "public"),
+]
+CASES = [(m, p, b, e, who) for m, p, b, e in MATRIX for who in IDENTITIES]
+
+
+@pytest.fixture(scope="module")
+def required_app(settings):
+    app = create_app(replace(settings, auth="required"))
+    yield app
+    app.engine.dispose()
+
+
+def expected(expect, who: str) -> int:
+    if expect == "public":
+        return 200
+    return expect[who] if who in KNOWN else 401
+
+
+def request_of(path: str, body, cast):
+    values = {
+        "ticket_id": cast.ticket_id, "comment_id": cast.comment_id, "token_id": cast.spare_token_id,
+        "username": "rep", "name": "default",
+    }  # fmt: skip
+    if body == "bulk":
+        body = {"items": [{"ticket_id": cast.ticket_id, "version": 3, "changes": {"title": "bulk"}}]}
+    if path.startswith("/docs/assets/"):
+        values["name"] = "swagger-ui.css"
+    return path.format(**values), body
+
+
+@pytest.mark.parametrize("method,path,body,expect,who", CASES, ids=[f"{c[0]} {c[1]} as {c[4]}" for c in CASES])
+def test_every_route_answers_every_caller_as_its_policy_says(required_app, clean_db, method, path, body, expect, who):
+    cast = make_cast(required_app.engine)
+    url, body = request_of(path, body, cast)
+    client = webtest.TestApp(required_app)
+    kwargs = {"headers": cast.headers[who], "expect_errors": True}
+    if body is not None:
+        kwargs.update(body=json.dumps(body).encode(), content_type="application/json")
+    answer = client.request(url, method=method, **kwargs)
+    assert answer.status_int == expected(expect, who), answer.text
+    if answer.status_int == 401:
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+        assert answer.json == {"errors": {"authorization": "send a valid API token: Authorization: Bearer <token>"}}
+    if answer.status_int == 403:
+        assert answer.json["errors"]["authorization"].startswith("needs ")
+
+
+def test_the_table_covers_every_route_and_every_route_declares_a_policy():
+    served = {(r.method, r.path) for r in ROUTES}
+    assert served == {(m, p) for m, p, _, _ in MATRIX}
+    assert all(r.policy in access.POLICIES for r in ROUTES)
+
+
+def test_a_route_without_a_policy_is_refused_when_the_app_is_built(settings, monkeypatch):
+    from iris.api import app as app_module
+    from iris.api.answers import reads
+    from iris.api.routes import Answer, Route
+
+    forgotten = Route(
+        "GET", "/open-by-accident", lambda request, response: {}, "Oops", "service", reads(_200=Answer("x"))
+    )
+    monkeypatch.setattr(app_module, "ROUTES", app_module.ROUTES + [forgotten])
+    with pytest.raises(ValueError, match="declares no access policy"):
+        app_module.create_app(settings)
