@@ -241,7 +241,7 @@ class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (Index("ix_idempotency_keys_created", "created"),)
 
-    scope: Mapped[str] = mapped_column(Text, primary_key=True)  # the client identity, once there is auth
+    scope: Mapped[str] = mapped_column(Text, primary_key=True)  # whose key: the username of who sent it
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(Text)
     status: Mapped[int] = mapped_column(Integer)

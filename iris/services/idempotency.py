@@ -12,7 +12,6 @@ from iris.repositories.idempotency_keys import KeptAnswer
 from iris.services.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
-GLOBAL_SCOPE = "-"  # one scope for everybody until iris has client identities
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,6 @@ class KeyUse:
     fingerprint: str  # of the request, so the key cannot be reused for another one
     ttl_hours: int
     keep: Callable[[object], KeptAnswer]  # from what the create made to the answer its retries get
-    scope: str = GLOBAL_SCOPE
 
 
 @dataclass(frozen=True)
@@ -48,23 +46,24 @@ def create_once(uow: UnitOfWork, use: Optional[KeyUse], create: Callable[[], T])
             return Replayed(kept)  # leaving the unit of work undoes the attempt to claim
     item = create()
     if use is not None:
-        uow.idempotency_keys.keep(use.scope, use.key, use.keep(item))
+        uow.idempotency_keys.keep(uow.actor.username, use.key, use.keep(item))
     uow.commit()
     return Created(item)
 
 
 def _claim(uow: UnitOfWork, use: KeyUse) -> Optional[KeptAnswer]:
-    """Own the key for this transaction, or return the answer it already has."""
-    keys = uow.idempotency_keys
+    """Own the key for this transaction, or return the answer it already has. Keys are the caller's own:
+    two users may use the same key, and neither learns anything of the other's."""
+    keys, scope = uow.idempotency_keys, uow.actor.username
     for _ in range(2):
-        if keys.claim(use.scope, use.key, use.fingerprint):
+        if keys.claim(scope, use.key, use.fingerprint):
             return None
-        record = keys.find(use.scope, use.key, use.ttl_hours)
+        record = keys.find(scope, use.key, use.ttl_hours)
         if not record.expired:
             if record.fingerprint != use.fingerprint:
                 raise RuleBroken({"Idempotency-Key": "was already used with a different request; use a new key"})
             return record.answer
-        keys.forget(use.scope, use.key)
+        keys.forget(scope, use.key)
     raise RuntimeError("could not claim an idempotency key")  # unreachable: the expired row was just deleted
 
 

@@ -45,7 +45,10 @@ def upgrade() -> None:
     taken = {u.lower() for u, _ in users}
     existing = {u for u, _ in users}
     imported = {original: u for u, original in users if original is not None}
-    texts = conn.execute(sa.text("SELECT DISTINCT assignee FROM tickets WHERE assignee IS NOT NULL ORDER BY 1"))
+    # In byte order, so which of `Ann` and `ann` keeps its name does not depend on the database's collation.
+    texts = conn.execute(
+        sa.text('SELECT DISTINCT assignee COLLATE "C" FROM tickets WHERE assignee IS NOT NULL ORDER BY 1')
+    )
     created = mapped = 0
     for (text,) in texts:
         if text in existing:

@@ -213,7 +213,7 @@ def test_a_create_that_fails_leaves_its_key_free_for_the_retry(db):
     retried = open_ticket(uow(db), parse(TicketCreate, {"title": "Found"}), key_use())
 
     assert isinstance(retried, Created)
-    assert db.state.keys["-", "k-1"].answer.status == 201
+    assert db.state.keys["anonymous", "k-1"].answer.status == 201
 
 
 @pytest.mark.parametrize(
@@ -248,3 +248,46 @@ def test_leaving_a_unit_of_work_without_committing_undoes_its_writes(db):
         unit.tickets.add(title="Never", assignee=None, description=None, due=None)
 
     assert (db.state.tickets, db.commits) == ({}, 0)
+
+
+def test_idempotency_keys_are_each_callers_own(db):
+    from iris.services.identity import Actor
+
+    def keyed(actor):
+        key = KeyUse("shared", "same-request", 24, keep=lambda t: KeptAnswer(201, {"ticket_id": t.ticket_id}, None))
+        return open_ticket(FakeUnitOfWork(db, actor), parse(TicketCreate, {"title": "mine"}), key)
+
+    ann, bob = Actor("ann", "agent"), Actor("bob", "agent")
+    first, second, again = keyed(ann), keyed(bob), keyed(ann)
+    assert isinstance(first, Created) and isinstance(second, Created), "bob's key is not ann's"
+    assert isinstance(again, Replayed) and again.answer.body == {"ticket_id": first.item.ticket_id}
+    assert len(db.state.tickets) == 2
+
+
+def test_rights_follow_the_role_and_the_record(db):
+    from iris.errors import Forbidden
+    from iris.schemas import CommentCreate, CommentPatch
+    from iris.services.comments import comment_on, edit_comment
+    from iris.services.identity import Actor
+
+    ann, bob, agent = Actor("ann", "reporter"), Actor("bob", "reporter"), Actor("cy", "agent")
+    ticket = open_ticket(FakeUnitOfWork(db, ann), parse(TicketCreate, {"title": "ann's"})).item
+    assert ticket.reporter == "ann"
+    edit_ticket(FakeUnitOfWork(db, ann), ticket.ticket_id, patch(title="ann may"), Precondition())
+    with pytest.raises(Forbidden, match="reporter or assignee"):
+        edit_ticket(FakeUnitOfWork(db, bob), ticket.ticket_id, patch(title="bob may not"), Precondition())
+    with pytest.raises(Forbidden, match="agent role to assign"):
+        edit_ticket(FakeUnitOfWork(db, ann), ticket.ticket_id, patch(assignee="bob"), Precondition())
+    edit_ticket(FakeUnitOfWork(db, agent), ticket.ticket_id, patch(assignee="bob"), Precondition())
+    with pytest.raises(Forbidden, match="agent role, or to be the ticket's assignee"):
+        move_ticket(FakeUnitOfWork(db, ann), ticket.ticket_id, to("In Progress"), Precondition())
+    move_ticket(FakeUnitOfWork(db, bob), ticket.ticket_id, to("In Progress"), Precondition())
+    note = comment_on(FakeUnitOfWork(db, ann), ticket.ticket_id, parse(CommentCreate, {"body": "hi"})).item
+    assert note.author == "ann"
+    with pytest.raises(Forbidden, match="admin role to set another author"):
+        comment_on(FakeUnitOfWork(db, ann), ticket.ticket_id, parse(CommentCreate, {"body": "x", "author": "bob"}))
+    with pytest.raises(Forbidden, match="comment's author"):
+        edit_comment(
+            FakeUnitOfWork(db, bob), note.comment_id, parse(CommentPatch, {"body": "mine now"}), Precondition()
+        )
+    assert [e.actor for e in db.state.history] == ["ann", "ann", "cy", "bob", "ann"]
