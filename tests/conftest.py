@@ -141,13 +141,12 @@ def migration_module(revision: str):
     return module
 
 
-@pytest.fixture
-def clean_db(db_url, app, migrated_rows):
-    """Each test starts as a freshly migrated database: empty tables, ids from 1, the migrations' own rows."""
+def reset_database(engine, migrated_rows) -> None:
+    """Back to a freshly migrated database: empty tables, ids from 1, the migrations' own rows."""
     from iris.models import Base
 
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with app.engine.begin() as conn:
+    with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("SET CONSTRAINTS ALL DEFERRED"))
         for table, rows in migrated_rows:
@@ -157,6 +156,12 @@ def clean_db(db_url, app, migrated_rows):
                 sequence = f"pg_get_serial_sequence('{table.name}', '{column.name}')"
                 if conn.scalar(text(f"SELECT {sequence}")) is not None:
                     conn.execute(text(f"SELECT setval({sequence}, (SELECT max({column.name}) FROM {table.name}))"))
+
+
+@pytest.fixture
+def clean_db(db_url, app, migrated_rows):
+    """Each test starts as a freshly migrated database."""
+    reset_database(app.engine, migrated_rows)
     yield
 
 

@@ -130,3 +130,34 @@ def test_a_route_without_a_policy_is_refused_when_the_app_is_built(settings, mon
     monkeypatch.setattr(app_module, "ROUTES", app_module.ROUTES + [forgotten])
     with pytest.raises(ValueError, match="declares no access policy"):
         app_module.create_app(settings)
+
+
+@pytest.mark.slow
+def test_the_same_table_holds_against_a_real_iris_serve_with_authentication_required(
+    app, db_url, migrated_rows, clean_db
+):
+    import sys
+
+    import requests
+
+    from tests.conftest import reset_database
+    from tests.support import clean_env, free_port, spawn_server, stop, url_string, wait_until_serving
+
+    port = free_port()
+    env = clean_env(DATABASE_URL=url_string(db_url), IRIS_ENV="test", IRIS_AUTH="required", IRIS_PORT=str(port),
+                    IRIS_REQUIRE_IF_MATCH="false", IRIS_WORKERS="2")  # fmt: skip
+    proc = spawn_server([sys.executable, "-m", "iris", "serve"], env)
+    wrong = []
+    try:
+        wait_until_serving(port, proc)
+        for method, path, body, expect, who in CASES:
+            reset_database(app.engine, migrated_rows)
+            cast = make_cast(app.engine)
+            url, body = request_of(path, body, cast)
+            answer = requests.request(method, f"http://127.0.0.1:{port}{url}", json=body, headers=cast.headers[who],
+                                      timeout=10)  # fmt: skip
+            if answer.status_code != expected(expect, who):
+                wrong.append(f"{method} {path} as {who}: {answer.status_code} {answer.text[:200]}")
+    finally:
+        stop(proc)
+    assert not wrong, "\n".join(wrong)
