@@ -130,3 +130,25 @@ def test_only_operations_with_data_rules_document_422(client):
         ("/users/{username}", "patch"),
         ("/user/tokens", "post"),
     }
+
+
+def test_every_operation_but_the_public_ones_needs_a_bearer_token(settings):
+    from dataclasses import replace
+
+    from iris.api.app import create_app
+
+    required, opened = create_app(replace(settings, auth="required")), create_app(settings)
+    document, open_document = required.openapi, opened.openapi
+    required.engine.dispose()
+    opened.engine.dispose()
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    public = {"/health", "/openapi.json", "/docs", "/docs/assets/{name}"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if path in public:
+                assert "security" not in operation and "401" not in operation["responses"], (path, method)
+            else:
+                assert operation["security"] == [{"bearerAuth": []}], (path, method)
+                assert {"401", "403"} <= set(operation["responses"]), (path, method)
+                optional = open_document["paths"][path][method]["security"]
+                assert optional == [{"bearerAuth": []}, {}], "with IRIS_AUTH=open a token is optional"
