@@ -1,0 +1,28 @@
+"""Users over HTTP: created by admins, unique whatever the case, paged and filtered, never deleted."""
+
+
+def test_usernames_and_addresses_are_unique_whatever_their_case(client):
+    client.post_json("/users", {"username": "Ann", "email": "Ann@Example.org"}, status=201)
+    taken = client.post_json("/users", {"username": "ann"}, status=409)
+    assert list(taken.json["errors"]) == ["username"]
+    address = client.post_json("/users", {"username": "bob", "email": "ann@example.ORG"}, status=409)
+    assert list(address.json["errors"]) == ["email"]
+    client.post_json("/users", {"username": "bob", "email": "bob@example.org"}, status=201)
+    clash = client.patch_json("/users/bob", {"email": "ANN@example.org"}, status=409)
+    assert list(clash.json["errors"]) == ["email"]
+    assert client.get("/users/ANN").json["username"] == "Ann", "found whatever the case"
+    client.post_json("/users", {"username": "has space"}, status=400)
+    client.post_json("/users", {"username": "carl", "email": "not-an-address"}, status=422)
+
+
+def test_users_are_paged_and_filtered_and_deactivated_not_deleted(client):
+    for name, role in [("a1", "agent"), ("a2", "agent"), ("r1", "reporter"), ("x1", "admin")]:
+        client.post_json("/users", {"username": name, "role": role}, status=201)
+    client.patch_json("/users/a2", {"active": False})
+    first = client.get("/users?role=agent&role=reporter&limit=2")
+    assert [u["username"] for u in first.json] == ["a1", "a2"]
+    following = first.headers["Link"].split(";")[0].strip("<>")
+    assert [u["username"] for u in client.get(following).json] == ["r1"]
+    assert [u["username"] for u in client.get("/users?active=false").json] == ["anonymous", "a2"]
+    client.delete("/users/a2", status=405)
+    client.get("/users?role=boss", status=400)
