@@ -18,6 +18,7 @@ from iris.errors import Unauthenticated
 from iris.schemas import ErrorBody
 from iris.services import identity
 from iris.services.identity import ANONYMOUS, Actor
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
 PUBLIC, USER, AGENT, ADMIN = "public", "user", "agent", "admin"
 POLICIES = (PUBLIC, USER, AGENT, ADMIN)
@@ -42,17 +43,19 @@ def bearer(request) -> Optional[str]:
     return secret.strip()
 
 
-def actor_for(request, policy: str) -> Actor:
-    """Who this request acts as, once its route's policy allows it."""
-    if policy == PUBLIC:
-        return NOBODY
+def unit_of_work_for(request, policy: str) -> SqlAlchemyUnitOfWork:
+    """The request's unit of work, acting for whoever the token names, once the route's policy allows it."""
     state = request.context.state
-    secret = bearer(request)
+    secret = None if policy == PUBLIC else bearer(request)
     if secret is None:
-        if state.settings.auth_open:
-            return ANONYMOUS
+        if policy == PUBLIC or state.settings.auth_open:
+            return state.unit_of_work(NOBODY if policy == PUBLIC else ANONYMOUS)
         raise Unauthenticated()
-    actor = identity.authenticate(state.unit_of_work(ANONYMOUS), secret, datetime.now(timezone.utc))
+    uow = request.context.uow = state.unit_of_work(ANONYMOUS)  # closed at the end whatever happens
+    now = datetime.now(timezone.utc)
+    uow.actor, stale = identity.identify(uow, secret, now)
+    if stale:
+        identity.note_use(state.unit_of_work(uow.actor), uow.actor.token_id, now)
     if policy in (AGENT, ADMIN):
-        actor.require(policy)
-    return actor
+        uow.actor.require(policy)
+    return uow

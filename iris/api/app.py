@@ -54,8 +54,8 @@ def _bind(route: Route):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
         check_query(request, route.query_names, route.repeatable_query)
-        actor = access.actor_for(request, route.policy)  # 401 or 403 before the handler reads anything
-        request.context.uow = request.context.state.unit_of_work(actor)
+        # 401 or 403 before the handler reads anything
+        request.context.uow = access.unit_of_work_for(request, route.policy)
         return route.handler(request, response)
 
     endpoint.__name__ = route.handler.__name__

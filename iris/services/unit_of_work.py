@@ -111,7 +111,19 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             self._session.expire_on_commit = False
         return self._session
 
+    def __getattr__(self, name: str):
+        # A repository read before the use case begins (who is calling) opens the same session: the
+        # request's check of its token and its use case share one connection and one transaction.
+        if name not in REPOSITORIES:
+            raise AttributeError(name)
+        if self.__dict__.get("_closed"):
+            raise RuntimeError("this unit of work is closed; make a new one")
+        self._begin()
+        return self.__dict__[name]
+
     def _begin(self) -> None:
+        if "tickets" in self.__dict__:
+            return
         session = self.session
         self.tickets = TicketRepository(session)
         self.comments = CommentRepository(session)
@@ -128,6 +140,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.session.commit()
 
     def close(self) -> None:
+        self._closed = True
         for name in REPOSITORIES:
             self.__dict__.pop(name, None)  # a closed session must not be used again through them
         if self._session is not None:
