@@ -6,7 +6,7 @@ import logging
 from typing import Any, Optional
 
 import falcon
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from iris.api.error_mapping import describe
 from iris.db import driver_message
@@ -63,6 +63,13 @@ def schema_missing(req, resp, exc: ProgrammingError, params) -> None:
     raise ApiError(falcon.HTTP_503, errors, headers={"Retry-After": "30"})
 
 
+def data_refused(req, resp, exc: DataError, params) -> None:
+    """A value PostgreSQL cannot take (out of range, unstorable): input that got past validation. A 400
+    all the same, never a 500; logged, so the validation that missed it can be fixed."""
+    log.warning("the database refused a value on %s %s: %s", req.method, req.path, exc.orig.__class__.__name__)
+    raise ApiError(falcon.HTTP_400, {"request": "a value is out of the range the database can store or compare"})
+
+
 def integrity_conflict(req, resp, exc: IntegrityError, params) -> None:
     """A constraint tripped by a concurrent change (e.g. a status removed while a ticket moved into it)."""
     log.info("integrity conflict on %s %s: %s", req.method, req.path, exc.orig.__class__.__name__)
@@ -99,5 +106,6 @@ def install(falcon_api) -> None:
     falcon_api.add_error_handler(OperationalError, database_unavailable)
     falcon_api.add_error_handler(ProgrammingError, schema_missing)
     falcon_api.add_error_handler(IntegrityError, integrity_conflict)
+    falcon_api.add_error_handler(DataError, data_refused)
     falcon_api.add_error_handler(IrisError, domain_error)
     falcon_api.set_error_serializer(serialize)

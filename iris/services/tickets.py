@@ -5,7 +5,14 @@ from typing import Any, Optional, Sequence, Union
 
 from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch
 from iris.models import Comment, Ticket
-from iris.repositories.ticket_list import CountBudget, ListedTicket, SortKey, TicketFilter, cursor_values
+from iris.repositories.ticket_list import (
+    CountBudget,
+    ListedTicket,
+    SortKey,
+    TicketFilter,
+    cursor_values,
+    search_problem,
+)
 from iris.schemas import TicketCreate, TicketPatch, TicketReplace
 from iris.services.idempotency import Created, KeyUse, Replayed, create_once
 from iris.services.journal import snapshot
@@ -85,6 +92,8 @@ class TicketPage:
 def find_tickets(uow: UnitOfWork, query: TicketQuery, budget: CountBudget) -> TicketPage:
     """One keyset page of the tickets that match, in order, and the exact total if it is cheap enough."""
     f = query.filter
+    if f.q is not None and (problem := search_problem(f.q)):
+        raise RuleBroken({"q": problem})
     with uow:
         if f.statuses:
             _require_known_statuses(uow, f.statuses)
