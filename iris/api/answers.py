@@ -2,6 +2,7 @@
 
 from iris.api.routes import Answer, Header
 from iris.schemas import ErrorBody
+from iris.schemas.common import StaleBody
 
 BAD_REQUEST = Answer("Invalid input; `errors` names each offending field or parameter", ErrorBody)
 NOT_FOUND = Answer("No such resource", ErrorBody)
@@ -10,7 +11,9 @@ UNSUPPORTED_MEDIA = Answer("The body is not application/json", ErrorBody)
 CONFLICT = Answer("The change clashes with the current state, or with a concurrent change", ErrorBody)
 RULE_BROKEN = Answer("Well-formed, but a rule forbids it; `errors` says which", ErrorBody)
 STALE = Answer(
-    "If-Match (or `version`) is not the current version; the body and ETag header carry the current one", ErrorBody
+    "If-Match (or `version`) names none of the current version; the body and ETag header carry the current one",
+    StaleBody,
+    headers={"ETag": Header('the current version\'s ETag, e.g. `"4"`')},
 )
 PRECONDITION_REQUIRED = Answer(
     "A write needs If-Match (or `version` in the body) while IRIS_REQUIRE_IF_MATCH is on", ErrorBody

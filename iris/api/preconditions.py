@@ -14,14 +14,18 @@ from iris.api.routes import Header
 from iris.errors import InvalidInput
 from iris.services.preconditions import ANY, Precondition, expect
 
-# An entity-tag is quoted ("3"); the bare number is taken too, as people type it into curl.
-_TAG = r'("[0-9]{1,10}"|[0-9]{1,10})'
-_STRONG = re.compile(r'^"?(\d{1,10})"?$')
-IF_MATCH_PATTERN = rf"^(\*|{_TAG})$"
-IF_NONE_MATCH_PATTERN = rf"^(\*|(W/)?{_TAG}( *, *(W/)?{_TAG})*)$"
+# RFC 9110: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; a header is `*` or a comma-separated list of
+# them. A bare number is taken too, as people type it into curl. Ours are strong: "<version>".
+_ETAGC = r"[\x21\x23-\x7e\x80-\xff]"
+_TAG = rf'(?:W/)?"{_ETAGC}*"|[0-9]{{1,10}}'
+_LIST = rf"[ \t]*(?:{_TAG})(?:[ \t]*,[ \t]*(?:{_TAG}))*[ \t]*"
+_EACH = re.compile(r'(W/)?"([^"]*)"|([0-9]{1,10})')
+IF_MATCH_PATTERN = rf"^(\*|{_LIST})$"
+IF_NONE_MATCH_PATTERN = IF_MATCH_PATTERN
+_WELL_FORMED = re.compile(IF_MATCH_PATTERN)
 
 IF_MATCH = Header(
-    'the ETag you read (`"3"`), or `*`; '
+    'the ETag you read (`"3"`), several (`"3", "4"`: any of them), or `*`; '
     "required for writes unless IRIS_REQUIRE_IF_MATCH=false or the body has `version`",
     {"type": "string", "pattern": IF_MATCH_PATTERN},
 )
@@ -32,15 +36,27 @@ ETAG = Header('the strong ETag of the resource\'s current version, e.g. `"3"`')
 WRITE_HEADERS = (("If-Match", IF_MATCH),)
 
 
-def if_match(request) -> Union[int, str, None]:
-    """If-Match as a version, ANY for `*`, or None when absent."""
-    header = request.get_header("If-Match")
-    if header is None or header == "*":
+def if_match(request) -> Union[frozenset[int], str, None]:
+    """If-Match as the versions its strong tags name (weak ones never match, RFC 9110's strong
+    comparison), ANY for `*`, or None when absent; a malformed header is a 400."""
+    tags = _tags(request, "If-Match")
+    return tags if tags is None or tags == ANY else frozenset(v for v, weak in tags if not weak and v is not None)
+
+
+def _tags(request, name: str):
+    """The header's entity tags as (version or None, weak), ANY, or None when absent."""
+    header = request.get_header(name)
+    if header is None or header.strip() == "*":
         return None if header is None else ANY
-    match = _STRONG.match(header)
-    if not match or not re.match(IF_MATCH_PATTERN, header):
-        raise InvalidInput({"If-Match": 'must be one strong ETag as returned in ETag, e.g. "3", or *'})
-    return int(match.group(1))
+    if not _WELL_FORMED.match(header):
+        raise InvalidInput({name: 'must be * or entity tags as returned in ETag, e.g. "3" (a list may have several)'})
+    return [
+        (_version(quoted if quoted is not None else bare), bool(weak)) for weak, quoted, bare in _EACH.findall(header)
+    ]
+
+
+def _version(opaque: str):
+    return int(opaque) if opaque.isdigit() and len(opaque) <= 10 else None
 
 
 def precondition(request, body_version: Optional[int]) -> Precondition:
@@ -49,17 +65,13 @@ def precondition(request, body_version: Optional[int]) -> Precondition:
 
 
 def not_modified(request, response, version: int) -> bool:
-    """Set the ETag; True (and a 304) when the client's If-None-Match already names this version."""
-    current = etag(version)
-    response.set_header("ETag", current)
-    held = request.get_header("If-None-Match")
-    if held is None:
+    """Set the ETag; True (and a 304) when the client's If-None-Match already names this version (the weak
+    comparison: W/"3" matches "3")."""
+    response.set_header("ETag", etag(version))
+    tags = _tags(request, "If-None-Match")
+    if tags is None:
         return False
-    if not re.match(IF_NONE_MATCH_PATTERN, held):
-        raise InvalidInput({"If-None-Match": 'must be * or ETags as returned in ETag, e.g. "3"'})
-    # If-None-Match compares weakly: W/"3" matches "3".
-    held_versions = [tag.strip().removeprefix("W/").strip('"') for tag in held.split(",")]
-    if held == "*" or str(version) in held_versions:
+    if tags == ANY or any(held == version for held, _ in tags):
         response.status = falcon.HTTP_304
         return True
     return False

@@ -1,6 +1,6 @@
 from typing import Optional
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorBody(BaseModel):
@@ -12,6 +12,14 @@ class ErrorBody(BaseModel):
 class HealthOut(BaseModel):
     status: str
     database: str
+
+
+class StaleBody(BaseModel):
+    """A write refused because the resource changed since the client read it: its current version."""
+
+    errors: dict[str, str]
+    etag: str = Field(description='the current ETag, e.g. `"4"`')
+    version: int = Field(ge=1, description="the current version")
 
 
 class FailedItem(BaseModel):

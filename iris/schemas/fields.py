@@ -23,7 +23,15 @@ WHITESPACE = (
     + "".join(map(chr, range(0x2000, 0x200B)))
     + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-NON_BLANK_TEXT = "^[^\\x00]*[^\\x00" + WHITESPACE + "][^\\x00]*$"
+# Characters that show nothing by themselves (zero-width spaces and joiners, the word joiner, bidi
+# marks and isolates, the soft hyphen, fillers): a title made only of these is blank to a person.
+INVISIBLE = (
+    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+    + "".join(map(chr, range(0x202A, 0x202F)))
+    + "".join(map(chr, range(0x2060, 0x2070)))
+    + "\u3164\uffa0"
+)
+NON_BLANK_TEXT = "^[^\\x00]*[^\\x00" + WHITESPACE + INVISIBLE + "][^\\x00]*$"
 _STORABLE = re.compile(STORABLE_TEXT)
 _NON_BLANK = re.compile(NON_BLANK_TEXT)
 

@@ -5,13 +5,13 @@ from typing import Any, Optional, Sequence, Union
 
 from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch
 from iris.models import Comment, Ticket
+from iris.repositories.search_syntax import search_problem
 from iris.repositories.ticket_list import (
     CountBudget,
     ListedTicket,
     SortKey,
     TicketFilter,
     cursor_values,
-    search_problem,
 )
 from iris.schemas import TicketCreate, TicketPatch, TicketReplace
 from iris.services.idempotency import Created, KeyUse, Replayed, create_once
@@ -181,7 +181,7 @@ def bulk_edit(uow: UnitOfWork, items: Sequence[Any]) -> list[Ticket]:
             try:
                 if ticket is None:
                     raise NotFound("ticket", item.ticket_id)
-                Precondition(item.version).check("ticket", item.ticket_id, ticket.version)
+                Precondition.at(item.version).check("ticket", item.ticket_id, ticket.version)
             except (NotFound, VersionMismatch) as cause:
                 raise BulkItemFailed(index, item.ticket_id, cause) from None
             done.append(_apply(uow, ticket, item.changes.changes()))

@@ -61,14 +61,28 @@ def test_a_version_in_the_body_works_like_if_match(strict_client):
     strict_client.post_json(f"/tickets/{ticket_id}/transitions", {"to": "Closed", "version": 2})
 
 
-def test_if_match_star_and_malformed_etags(strict_client):
+def test_if_match_compares_entity_tags_as_rfc_9110_says(strict_client):
     ticket_id = create(strict_client)["ticket_id"]
-    strict_client.patch_json(f"/tickets/{ticket_id}", {"title": "any"}, headers={"If-Match": "*"})
-    for bad in ['W/"2"', '"2", "3"', '"abc"', '"2']:
-        response = strict_client.patch_json(
-            f"/tickets/{ticket_id}", {"title": "x"}, headers={"If-Match": bad}, status=400
-        )
+    url = f"/tickets/{ticket_id}"
+    strict_client.patch_json(url, {"title": "any"}, headers={"If-Match": "*"})  # now at version 2
+    for no_match in ['W/"2"', '"abc"', '"7", "9"', 'W/"2", "1"']:  # weak tags never match (strong comparison)
+        stale = strict_client.patch_json(url, {"title": "x"}, headers={"If-Match": no_match}, status=412)
+        assert (stale.json["version"], stale.headers["ETag"]) == (2, '"2"')
+    assert strict_client.patch_json(url, {"title": "x"}, headers={"If-Match": '"7", "2"'}).json["version"] == 3
+    assert strict_client.patch_json(url, {"title": "y"}, headers={"If-Match": ' "3" ,W/"1"'}).json["version"] == 4
+    for malformed in ['"2', "W/2", "two", '"4",', '"4" "5"', "**"]:
+        response = strict_client.patch_json(url, {"title": "x"}, headers={"If-Match": malformed}, status=400)
         assert "If-Match" in response.json["errors"]
+
+
+def test_if_none_match_compares_weakly_and_takes_lists_and_star(strict_client):
+    ticket_id = create(strict_client)["ticket_id"]
+    url = f"/tickets/{ticket_id}"
+    for held in ['"1"', 'W/"1"', '"9", W/"1"', "*", '"x", "1"']:
+        strict_client.get(url, headers={"If-None-Match": held}, status=304)
+    for held in ['"9"', 'W/"9", "abc"']:
+        strict_client.get(url, headers={"If-None-Match": held}, status=200)
+    strict_client.get(url, headers={"If-None-Match": '"1'}, status=400)
 
 
 def test_relaxed_mode_honours_if_match_only_when_sent(client):

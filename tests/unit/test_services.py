@@ -64,7 +64,7 @@ def test_an_edit_against_a_stale_version_is_refused_and_nothing_is_committed_or_
     ticket_id = opened(db)
 
     with pytest.raises(VersionMismatch) as stale:
-        edit_ticket(uow(db), ticket_id, patch(title="Overwritten"), Precondition(version=7))
+        edit_ticket(uow(db), ticket_id, patch(title="Overwritten"), Precondition.at(7))
 
     assert stale.value.current == 1
     assert (db.state.tickets[ticket_id].title, db.state.tickets[ticket_id].version) == ("Printer on fire", 1)
@@ -74,7 +74,7 @@ def test_an_edit_against_a_stale_version_is_refused_and_nothing_is_committed_or_
 def test_an_edit_at_the_current_version_changes_the_field_bumps_the_version_and_journals_the_change(db):
     ticket_id = opened(db)
 
-    edited = edit_ticket(uow(db), ticket_id, patch(assignee="ada"), Precondition(version=1))
+    edited = edit_ticket(uow(db), ticket_id, patch(assignee="ada"), Precondition.at(1))
 
     assert (edited.assignee, edited.version) == ("ada", 2)
     assert (db.state.tickets[ticket_id].assignee, db.state.tickets[ticket_id].version) == ("ada", 2)
@@ -85,7 +85,7 @@ def test_an_edit_at_the_current_version_changes_the_field_bumps_the_version_and_
 def test_an_edit_that_changes_nothing_keeps_the_version_and_journals_nothing(db):
     ticket_id = opened(db)
 
-    edited = edit_ticket(uow(db), ticket_id, patch(title="Printer on fire"), Precondition(version=1))
+    edited = edit_ticket(uow(db), ticket_id, patch(title="Printer on fire"), Precondition.at(1))
 
     assert edited.version == 1
     assert (db.commits, journal(db)) == (1, [])
@@ -115,7 +115,7 @@ def test_an_edit_that_states_no_version_where_none_is_required_still_needs_the_t
 def test_moving_along_an_allowed_transition_changes_the_status_and_journals_a_transition(db):
     ticket_id = opened(db)
 
-    moved = move_ticket(uow(db), ticket_id, to("In Progress"), Precondition(version=1))
+    moved = move_ticket(uow(db), ticket_id, to("In Progress"), Precondition.at(1))
 
     assert (moved.ticket.status, moved.ticket.version) == ("In Progress", 2)
     assert db.state.tickets[ticket_id].status == "In Progress"
@@ -219,12 +219,15 @@ def test_a_create_that_fails_leaves_its_key_free_for_the_retry(db):
 @pytest.mark.parametrize(
     "if_match,body_version,required,expected",
     [
-        (3, None, True, Precondition(3)),
-        (3, 3, False, Precondition(3)),
-        (3, 4, False, Precondition(NEVER)),
+        (frozenset({3}), None, True, Precondition.at(3)),
+        (frozenset({3, 9}), None, True, Precondition(frozenset({3, 9}))),
+        (frozenset(), None, True, Precondition(NEVER)),
+        (frozenset({3}), 3, False, Precondition.at(3)),
+        (frozenset({3}), 4, False, Precondition(NEVER)),
+        (frozenset({3, 4}), 4, False, Precondition.at(4)),
         (ANY, None, True, Precondition()),
-        (ANY, 5, True, Precondition(5)),
-        (None, 5, True, Precondition(5)),
+        (ANY, 5, True, Precondition.at(5)),
+        (None, 5, True, Precondition.at(5)),
         (None, None, True, Precondition(missing=True)),
         (None, None, False, Precondition()),
     ],

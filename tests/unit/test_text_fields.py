@@ -23,6 +23,11 @@ TRICKY = [
     "票",
     "\u2028x",
     "",
+    "\u200b\u200c\u200d\u2060",
+    "\u00ad",
+    "\u202e\u2066",
+    "\u3164",
+    "x\u200b",
 ]
 
 
@@ -47,3 +52,10 @@ def test_a_title_of_only_next_line_is_blank():  # found by schemathesis: "\u0085
 @pytest.mark.parametrize("value", ["ok", "", "a\x00b"])
 def test_storable_text_pattern(value):
     assert jsonschema_rs.is_valid({"type": "string", "pattern": STORABLE_TEXT}, value) == ("\x00" not in value)
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200c\u200d", "\u2060\ufeff", "\u00ad", "\u202e\u2066 \u3164"])
+def test_a_title_of_only_invisible_characters_is_blank(invisible):
+    with pytest.raises(InvalidInput) as refused:
+        parse(TicketCreate, {"title": invisible})
+    assert refused.value.errors == {"title": "must not be empty"}
