@@ -28,6 +28,7 @@ def make_engine(
         max_overflow=pool_size,
         pool_timeout=connect_timeout_s,
         connect_args=connect_args,
+        hide_parameters=True,  # bound values are user text (and tokens' hashes): never in logs or errors
     )
 
 

@@ -3,10 +3,11 @@ as a generic 500."""
 
 import json
 import logging
+import traceback
 from typing import Any, Optional
 
 import falcon
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from iris.api.error_mapping import describe
 from iris.db import driver_message
@@ -14,6 +15,7 @@ from iris.errors import IrisError
 
 log = logging.getLogger("iris.api")
 
+MAX_LOGGED = 8000  # characters of one error's traceback in the log
 GENERIC_500 = {"errors": {"server": "internal error; the details are in the server log"}}
 
 
@@ -81,8 +83,23 @@ def unexpected(req, resp, exc: Exception, params) -> None:
     """Anything not handled elsewhere: log it in full, answer a generic JSON 500 that reveals nothing."""
     if isinstance(exc, (falcon.HTTPError, falcon.HTTPStatus)):
         raise exc  # falcon renders these itself
-    log.exception("unhandled error on %s %s", req.method, req.path)
+    log.error("unhandled error on %s %s\n%s", req.method, req.path, bounded_traceback(exc))
     raise ApiError(falcon.HTTP_500, GENERIC_500["errors"])
+
+
+def bounded_traceback(exc: BaseException) -> str:
+    """Where it failed and what, without the values involved: a database error's first line only (the
+    driver's message goes on to quote the statement with the user's text inlined), any other message
+    cut short; the whole cut in the middle past MAX_LOGGED characters."""
+    if isinstance(exc, DBAPIError):
+        what = f"{type(exc).__name__} ({getattr(exc.orig, 'pgcode', None)}): {driver_message(exc)}"
+    else:
+        what = f"{type(exc).__name__}: {str(exc)[:500]}"
+    text = "".join(traceback.format_tb(exc.__traceback__)) + what
+    if len(text) <= MAX_LOGGED:
+        return text
+    half = MAX_LOGGED // 2
+    return f"{text[:half]}\n... ({len(text) - MAX_LOGGED} characters cut) ...\n{text[-half:]}"
 
 
 def serialize(req, resp, error: falcon.HTTPError) -> None:

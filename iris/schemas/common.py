@@ -9,6 +9,10 @@ class ErrorBody(BaseModel):
     errors: dict[str, str]
 
 
+class LiveOut(BaseModel):
+    status: str
+
+
 class HealthOut(BaseModel):
     status: str
     database: str

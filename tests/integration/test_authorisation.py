@@ -64,6 +64,8 @@ MATRIX = [
     ("GET", "/tickets/{ticket_id}/transitions", None, everyone(200)),
     ("POST", "/tickets/{ticket_id}/transitions", {"to": "In Progress"}, only(200, "assignee", "agent", "admin")),
     ("GET", "/health", None, "public"),
+    ("GET", "/ready", None, "public"),
+    ("GET", "/live", None, "public"),
     ("GET", "/openapi.json", None, "public"),
     ("GET", "/docs", None, "public"),
     ("GET", "/docs/assets/{name}", None, "public"),

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from sqlalchemy import text
 
 from iris.services import tickets as ticket_service
 
@@ -157,3 +158,18 @@ def test_a_method_falcon_does_not_know_is_405_not_400(client):
     response = client.request("/tickets", method="QUERY", status=405)
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "PUT", "POST", "PATCH", "OPTIONS"}
     client.request("/nowhere", method="QUERY", status=404)
+
+
+def test_a_failing_statement_is_logged_once_bounded_and_without_its_parameters(client, monkeypatch, caplog):
+    secret_text = "user-text-" + "x" * 50_000
+
+    def failing(uow, *args, **kwargs):
+        uow.session.execute(text("SELECT no_such_function(:p) FROM tickets, tickets AS t2"), {"p": secret_text})
+
+    monkeypatch.setattr(ticket_service, "get_ticket_detail", failing)
+    with caplog.at_level(logging.ERROR, logger="iris.api"):
+        client.get("/tickets/1", status=500)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, "logged once"
+    assert "user-text-" not in caplog.text and len(caplog.text) < 10_000
+    assert "no_such_function" in caplog.text, "what failed is still there"

@@ -142,7 +142,7 @@ def test_every_operation_but_the_public_ones_needs_a_bearer_token(settings):
     required.engine.dispose()
     opened.engine.dispose()
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    public = {"/health", "/openapi.json", "/docs", "/docs/assets/{name}"}
+    public = {"/health", "/ready", "/live", "/openapi.json", "/docs", "/docs/assets/{name}"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if path in public:
