@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format fuzz bench bench-migration clean
+.PHONY: run test lint format fuzz bench bench-migration bench-auth clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(VENV)/.installed-test
 ## Time the `due` migration over 100,000 rows; record the printed line in docs/migrations.md.
 bench-migration: $(VENV)/.installed-test
 	$(BIN)/python bench/due_migration.py
+
+## GET /tickets/{id} with and without a token, side by side on one server (wrk); record it in docs/performance.md.
+bench-auth: $(VENV)/.installed-test
+	$(BIN)/python bench/auth_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
