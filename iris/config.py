@@ -43,6 +43,7 @@ class Settings:
     count_max_estimate: int = 20_000  # ... or when the planner expects more matches than this
     migration_lock_timeout: str = "10s"  # PostgreSQL interval; a migration queued longer behind a lock fails
     auth: Optional[str] = None  # IRIS_AUTH: "required" or "open"; None: the profile's (prod required, else open)
+    auth_cache_seconds: int = 1  # how long a worker trusts a token it checked (iris/api/token_cache.py)
 
     @property
     def auth_open(self) -> bool:
@@ -169,6 +170,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         idempotency_ttl_hours=_int(env, "IRIS_IDEMPOTENCY_TTL_HOURS", 24, minimum=24),
         count_max_estimate=_int(env, "IRIS_COUNT_MAX_ESTIMATE", 20_000, minimum=0),
         auth=_choice(env, "IRIS_AUTH", ("required", "open")),
+        auth_cache_seconds=_int(env, "IRIS_AUTH_CACHE_SECONDS", 1, minimum=0),
     )
 
 

@@ -21,6 +21,7 @@ from iris.api.middleware import (
 from iris.api.openapi import build_document
 from iris.api.request_parsing import check_query
 from iris.api.routes import Route
+from iris.api.token_cache import TokenCache
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> App:
         statement_timeout_ms=settings.statement_timeout_ms,
     )
     state = AppState(make_session_factory(engine), settings, migrate.revisions())
+    state.token_cache = TokenCache(settings.auth_cache_seconds)
     api = build_api(state, settings)
     state.openapi = build_document(api, title="iris", version=iris.__version__, auth_open=settings.auth_open)
     falcon_api = api.http.server(default_not_found=False)

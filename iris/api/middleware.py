@@ -7,6 +7,7 @@ import falcon
 from sqlalchemy.orm import Session
 
 from iris.api.error_handlers import ApiError
+from iris.api.token_cache import TokenCache
 from iris.config import Settings
 from iris.migrate import Revisions
 from iris.services.identity import Actor
@@ -85,6 +86,7 @@ class AppState:
     settings: Settings
     revisions: Revisions
     openapi: dict = field(default_factory=dict)
+    token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
 
     def unit_of_work(self, actor: Actor) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory, actor, placeholders=self.settings.auth_open)

@@ -56,7 +56,9 @@ def create_user(request, response):
 def patch_user(request, response):
     username = USERNAME.from_path(request)
     changes = parse(UserPatch, json_body(request)).changes()
-    return user_json(users.change_user(unit_of_work(request), username, changes))
+    changed = users.change_user(unit_of_work(request), username, changes)
+    request.context.state.token_cache.clear()  # a role or active flag this worker trusted may be gone
+    return user_json(changed)
 
 
 def issue_token(request, response):
@@ -86,6 +88,7 @@ def revoke_users_token(request, response):
 def _revoke(request, response, username):
     now = datetime.now(timezone.utc)
     tokens.revoke_token(unit_of_work(request), TOKEN_ID.from_path(request), now, username=username)
+    request.context.state.token_cache.clear()  # at once in this worker; in the others within the cache's time
     response.status = falcon.HTTP_204
 
 

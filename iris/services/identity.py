@@ -53,8 +53,16 @@ def looks_like_a_token(secret: str) -> bool:
     return len(secret) == TOKEN_LENGTH and secret.startswith(TOKEN_PREFIX) and secret.isascii()
 
 
-def identify(uow, secret: str, now: datetime) -> tuple[Actor, bool]:
-    """The actor a bearer token stands for, or Unauthenticated; and whether its last_used is due a write.
+@dataclass(frozen=True)
+class Identified:
+    actor: Actor
+    expires: Optional[datetime]
+    stale: bool  # its last_used is due a write
+
+
+def identify(uow, secret: str, now: datetime) -> Identified:
+    """The actor a bearer token stands for (or Unauthenticated), when it expires, and whether its
+    last_used is due a write.
 
     Read in the request's own unit of work before its use case begins, so checking a token costs one
     indexed query and no connection of its own.
@@ -68,7 +76,7 @@ def identify(uow, secret: str, now: datetime) -> tuple[Actor, bool]:
     if token.revoked is not None or (token.expires is not None and token.expires <= now) or not user.active:
         raise Unauthenticated()
     stale = token.last_used is None or now - token.last_used >= LAST_USED_EVERY
-    return Actor(user.username, user.role, token.token_id), stale
+    return Identified(Actor(user.username, user.role, token.token_id), token.expires, stale)
 
 
 def note_use(uow, token_id: int, now: datetime) -> None:

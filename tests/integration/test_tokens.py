@@ -18,6 +18,14 @@ def required(settings, clean_db):
     app.engine.dispose()
 
 
+@pytest.fixture
+def uncached(settings, clean_db):
+    """Every request checks its token in the database (what the cache saves, and what it may delay)."""
+    app = create_app(replace(settings, auth="required", auth_cache_seconds=0))
+    yield app
+    app.engine.dispose()
+
+
 def test_no_column_of_any_table_holds_a_token_secret(required):
     cast = make_cast(required.engine)
     client = webtest.TestApp(required)
@@ -46,7 +54,8 @@ def test_a_token_works_until_it_is_revoked_and_its_user_until_deactivated(requir
     assert client.get("/user", headers=cast.headers["reporter"]).json["active"] is True
 
 
-def test_last_used_is_written_at_most_once_a_minute(required):
+def test_last_used_is_written_at_most_once_a_minute(uncached):
+    required = uncached
     cast = make_cast(required.engine)
     client = webtest.TestApp(required)
 
@@ -102,7 +111,8 @@ def test_assignees_must_be_active_users_when_authentication_is_required(required
     assert [t["reporter"] for t in reported] == ["rep2", "agent"]
 
 
-def test_expiry_is_checked_on_every_request(required):
+def test_expiry_is_checked_on_every_request(uncached):
+    required = uncached
     cast = make_cast(required.engine)
     client = webtest.TestApp(required)
     soon = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
@@ -112,3 +122,33 @@ def test_expiry_is_checked_on_every_request(required):
     with required.engine.begin() as conn:
         conn.execute(text("UPDATE api_tokens SET expires = now() - interval '1 second' WHERE name = 'short'"))
     client.get("/user", headers=bearer, status=401)
+
+
+def test_a_worker_trusts_a_checked_token_for_a_second_and_no_longer(settings, clean_db):
+    import time
+
+    from sqlalchemy import event
+
+    app = create_app(replace(settings, auth="required", auth_cache_seconds=1))
+    cast, client = make_cast(app.engine), webtest.TestApp(app)
+    lookups = []
+
+    def count(conn, cursor, statement, *rest):
+        if statement.lstrip().startswith("SELECT") and "FROM api_tokens" in statement:
+            lookups.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", count)
+    for _ in range(5):
+        client.get("/user", headers=cast.headers["agent"])
+    assert len(lookups) == 1, "one lookup, then the worker's cache"
+    with app.engine.begin() as conn:  # revoked elsewhere: another worker, or the `iris` command
+        conn.execute(text("UPDATE api_tokens SET revoked = now() FROM users u "
+                          "WHERE u.user_id = api_tokens.user_id AND u.username = 'agent'"))  # fmt: skip
+    time.sleep(1.05)
+    client.get("/user", headers=cast.headers["agent"], status=401)
+    mine = client.post_json("/user/tokens", {"name": "x"}, headers=cast.headers["admin"]).json
+    bearer = {"Authorization": f"Bearer {mine['secret']}"}
+    client.get("/user", headers=bearer)
+    client.delete(f"/user/tokens/{mine['token_id']}", headers=cast.headers["admin"], status=204)
+    client.get("/user", headers=bearer, status=401)  # revoked in this worker: at once
+    app.engine.dispose()
