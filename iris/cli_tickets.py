@@ -7,6 +7,7 @@ prints the HTTP error body on stderr, with its status code, and exits 1.
 import json
 import re
 import sys
+from dataclasses import replace
 
 from iris import migrate
 from iris.api.error_mapping import describe
@@ -143,7 +144,8 @@ def _list(args, settings) -> int:
 
     from iris.api.app import create_app
 
-    app = create_app(settings)
+    # The shell acts as the local admin, as every other `iris` command does: no token to send.
+    app = create_app(replace(settings, auth="open"))
     try:
         answer = falcon.testing.simulate_get(app, "/tickets", query_string=args.query.lstrip("?"))
     finally:
@@ -168,7 +170,10 @@ def run(args, settings) -> int:
     if args.action == "list":
         return _list(args, settings.with_database_url(url))
     with one_unit_of_work(
-        url, connect_timeout_s=settings.connect_timeout_s, statement_timeout_ms=settings.statement_timeout_ms
+        url,
+        placeholders=settings.auth_open,
+        connect_timeout_s=settings.connect_timeout_s,
+        statement_timeout_ms=settings.statement_timeout_ms,
     ) as uow:
         try:
             answer = ACTIONS[args.action](args, uow, settings)

@@ -38,10 +38,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def one_unit_of_work(url: URL, **engine_options) -> Iterator[SqlAlchemyUnitOfWork]:
-    """A unit of work on its own one-connection engine, for a command that does one use case and exits."""
+def one_unit_of_work(url: URL, placeholders: bool = True, **engine_options) -> Iterator[SqlAlchemyUnitOfWork]:
+    """A unit of work on its own one-connection engine, for a command that does one use case and exits.
+
+    The command acts as the local admin; `placeholders` follows IRIS_AUTH as over HTTP (an unknown
+    assignee is a placeholder account when it is open, refused when it is required)."""
     engine = make_engine(url, pool_size=1, **engine_options)
-    uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
+    uow = SqlAlchemyUnitOfWork(make_session_factory(engine), placeholders=placeholders)
     try:
         yield uow
     finally:

@@ -1,4 +1,4 @@
-"""Who may call a route: each route declares a policy, and `actor_for` checks it before the handler runs.
+"""Who may call a route: each route declares a policy, and `unit_of_work_for` checks it before the handler runs.
 
     PUBLIC  no token needed, whatever IRIS_AUTH says (probes and the API description)
     USER    any active user: reporters and up; record-level rules (own comment, reported ticket,
@@ -66,8 +66,9 @@ def _actor(state, uow, secret: str) -> Actor:
     cached = state.token_cache.get(digest, now)
     if cached is not None:
         return cached
+    checked = state.token_cache.now()
     found = identity.identify(uow, secret, now)
     if found.stale:
         identity.note_use(state.unit_of_work(found.actor), found.actor.token_id, now)
-    state.token_cache.put(digest, found.actor, found.expires)
+    state.token_cache.put(digest, found.actor, found.expires, checked)
     return found.actor

@@ -56,7 +56,7 @@ def _tags(request, name: str):
 
 
 def _version(opaque: str):
-    return int(opaque) if opaque.isdigit() and len(opaque) <= 10 else None
+    return int(opaque) if opaque.isascii() and opaque.isdigit() and len(opaque) <= 10 else None  # not "²"
 
 
 def precondition(request, body_version: Optional[int]) -> Precondition:

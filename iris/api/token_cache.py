@@ -37,11 +37,16 @@ class TokenCache:
                 return None
             return actor
 
-    def put(self, digest: bytes, actor: Actor, expires: Optional[datetime]) -> None:
+    def now(self) -> float:
+        return self.clock()
+
+    def put(self, digest: bytes, actor: Actor, expires: Optional[datetime], checked: float) -> None:
+        """Remember `actor` as of `checked` (taken before the database was read, so the window never
+        runs longer than `seconds` from what the database said)."""
         if self.seconds <= 0:
             return
         with self._lock:
-            self._entries[digest] = (actor, expires, self.clock())
+            self._entries[digest] = (actor, expires, checked)
             self._entries.move_to_end(digest)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

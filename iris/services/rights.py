@@ -10,8 +10,6 @@ from iris.errors import Forbidden
 from iris.models import Comment, Ticket
 from iris.services.identity import Actor
 
-EDITABLE_BY_REPORTER = {"title", "description", "due", "due_raw"}
-
 
 def may_assign(actor: Actor, assignee: Optional[str], current: Optional[str] = None) -> None:
     if assignee != current and not actor.is_at_least("agent"):

@@ -6,6 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from iris.errors import Conflict, Forbidden, NotFound, RuleBroken
 from iris.models import User
+from iris.services.identity import ANONYMOUS
 from iris.services.unit_of_work import UnitOfWork
 
 ADMIN_FIELDS = {"role", "active"}  # what only an admin may change, even of themself
@@ -52,6 +53,8 @@ def create_user(uow: UnitOfWork, fields: dict[str, Any]) -> User:
 def change_user(uow: UnitOfWork, username: str, changes: dict[str, Any]) -> User:
     """Admins change anyone's role and active flag; a user changes their own display name and email."""
     actor = uow.actor
+    if username.lower() == ANONYMOUS.username:
+        raise RuleBroken({"username": "the built-in `anonymous` account cannot be changed or activated"})
     if "email" in changes:
         changes = {**changes, "email": checked_email(changes["email"])}
     with uow:

@@ -16,7 +16,7 @@ Create Date: 2026-11-30
 """
 
 import re
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,49 +39,66 @@ def username_for(text: str, taken: set[str]) -> str:
     return candidate
 
 
-def upgrade() -> None:
-    conn = op.get_bind()
-    users = conn.execute(sa.text("SELECT username, imported_as FROM users")).all()
+def mapping(texts: list[str], users: list[tuple[str, Optional[str]]]) -> dict[str, tuple[str, Optional[str]]]:
+    """Each assignee text's (username, imported_as): its own name when it can be one, the account an
+    earlier run made for it, or else a name made from it that no other text or account has."""
     taken = {u.lower() for u, _ in users}
     existing = {u for u, _ in users}
     imported = {original: u for u, original in users if original is not None}
-    # In byte order, so which of `Ann` and `ann` keeps its name does not depend on the database's collation.
-    texts = conn.execute(
-        sa.text('SELECT DISTINCT assignee COLLATE "C" FROM tickets WHERE assignee IS NOT NULL ORDER BY 1')
-    )
-    created = mapped = 0
-    for (text,) in texts:
+    names: dict[str, tuple[str, Optional[str]]] = {}
+    for text in texts:  # first, every text that is a username as it is keeps it
         if text in existing:
-            continue
-        if text in imported:
-            name, original = imported[text], text
-        elif USERNAME.match(text) and text.lower() not in taken:
-            name, original = text, None
-        else:
-            name, original = username_for(text, taken), text
-        if name not in existing:
-            conn.execute(
-                sa.text("INSERT INTO users (username, imported_as, active) VALUES (:name, :original, false)"),
-                {"name": name, "original": original},
-            )
-            taken.add(name.lower())
-            existing.add(name)
-            created += 1
-        if original is not None:
-            conn.execute(
-                sa.text("UPDATE tickets SET assignee = :name WHERE assignee = :text"), {"name": name, "text": text}
-            )
-            print(f"0020: assignee {text!r} cannot be a username as it is; its tickets now name {name!r}")
-            mapped += 1
-    print(f"0020: {created} assignee(s) became inactive user accounts, {mapped} of them under a new username")
+            names[text] = (text, None)
+        elif text in imported:
+            names[text] = (imported[text], text)
+        elif USERNAME.fullmatch(text) and text.lower() not in taken:
+            names[text] = (text, None)
+            taken.add(text.lower())
+    for text in texts:  # then the others get names no text or account has
+        if text not in names:
+            names[text] = (username_for(text, taken), text)
+            taken.add(names[text][0].lower())
+    return names
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    users = [tuple(row) for row in conn.execute(sa.text("SELECT username, imported_as FROM users"))]
+    # In byte order, so which of `Ann` and `ann` keeps its name does not depend on the database's collation.
+    query = sa.text('SELECT DISTINCT assignee COLLATE "C" FROM tickets WHERE assignee IS NOT NULL ORDER BY 1')
+    names = mapping([text for (text,) in conn.execute(query)], users)
+    existing = {u for u, _ in users}
+    new = {name: original for name, original in names.values() if name not in existing}
+    for name, original in sorted(new.items()):
+        conn.execute(
+            sa.text("INSERT INTO users (username, imported_as, active) VALUES (:name, :original, false)"),
+            {"name": name, "original": original},
+        )
+    _rename_assignees(conn, {text: name for text, (name, original) in names.items() if original is not None})
+    mapped = sum(1 for original in new.values() if original is not None)
+    print(f"0020: {len(new)} assignee(s) became inactive user accounts, {mapped} of them under a new username")
     op.create_foreign_key(
         "fk_tickets_assignee_users", "tickets", "users", ["assignee"], ["username"], onupdate="CASCADE"
     )
 
 
+def _rename_assignees(conn, renamed: dict[str, str]) -> None:
+    """Point tickets at their new usernames, leaving `updated`, `version` and the kept totals alone: the
+    tickets did not change, only the name their assignee goes by."""
+    conn.execute(sa.text("ALTER TABLE tickets DISABLE TRIGGER USER"))
+    for text, name in sorted(renamed.items()):
+        conn.execute(
+            sa.text("UPDATE tickets SET assignee = :name WHERE assignee = :text"), {"name": name, "text": text}
+        )
+        print(f"0020: assignee {text!r} cannot be a username as it is; its tickets now name {name!r}")
+    conn.execute(sa.text("ALTER TABLE tickets ENABLE TRIGGER USER"))
+
+
 def downgrade() -> None:
     op.drop_constraint("fk_tickets_assignee_users", "tickets", type_="foreignkey")
+    op.execute("ALTER TABLE tickets DISABLE TRIGGER USER")
     op.execute(
         "UPDATE tickets SET assignee = users.imported_as FROM users "
         "WHERE tickets.assignee = users.username AND users.imported_as IS NOT NULL"
     )
+    op.execute("ALTER TABLE tickets ENABLE TRIGGER USER")

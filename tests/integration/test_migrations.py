@@ -257,20 +257,25 @@ def test_a_migration_behind_a_long_transaction_fails_clearly_instead_of_hanging(
 
 
 def test_free_text_assignees_become_accounts_and_come_back_on_downgrade(databases, capsys):
-    texts = ["jchittum", "John Smith", "Ann", "ann", "ops@example.org", "x" * 70, "é"]
+    # Names a made-up username could collide with ("John-Smith", "ann-2"), and Python's `$` before a newline.
+    texts = ["jchittum", "John Smith", "John-Smith", "Ann", "ann", "ann-2", "ops@example.org", "x" * 70, "é", "bob\n"]
     url = initdb_database(databases, [{"title": t, "assignee": t, "description": None, "due": None} for t in texts])
     before = rows(url, "ticket_id, assignee")
+    migrate.upgrade(url, "0019")
+    stamps = rows(url, "ticket_id, updated, version")
     migrate.upgrade(url)
+    assert rows(url, "ticket_id, updated, version") == stamps, "renaming an assignee changes no ticket's version"
     printed = capsys.readouterr().out
-    assert "0020: 7 assignee(s) became inactive user accounts, 5 of them under a new username" in printed
-    assert "0020: assignee 'John Smith' cannot be a username as it is; its tickets now name 'John-Smith'" in printed
+    assert "0020: 10 assignee(s) became inactive user accounts, 6 of them under a new username" in printed
+    assert "0020: assignee 'John Smith' cannot be a username as it is; its tickets now name 'John-Smith-2'" in printed
     engine = create_engine(url)
     with engine.connect() as conn:
         accounts = dict(conn.execute(text("SELECT username, imported_as FROM users WHERE NOT active")).all())
         assigned = dict(conn.execute(text("SELECT title, assignee FROM tickets WHERE title <> assignee")).all())
     engine.dispose()
     assert {t: accounts[name] for t, name in assigned.items()} == {t: t for t in assigned}, "each keeps its text"
-    assert assigned["ann"] == "ann-2" and assigned["é"] == "user" and assigned["x" * 70] == "x" * 56
+    assert assigned["ann"] == "ann-3" and assigned["é"] == "user" and assigned["x" * 70] == "x" * 56
+    assert assigned["bob\n"] == "bob" and "John-Smith" not in assigned and "ann-2" not in assigned, "none merged"
     assert assigned["ops@example.org"] == "ops-example.org"
     assert {"jchittum", "Ann"} <= set(accounts) and accounts["jchittum"] is None
 

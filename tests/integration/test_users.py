@@ -26,3 +26,24 @@ def test_users_are_paged_and_filtered_and_deactivated_not_deleted(client):
     assert [u["username"] for u in client.get("/users?active=false").json] == ["anonymous", "a2"]
     client.delete("/users/a2", status=405)
     client.get("/users?role=boss", status=400)
+
+
+def test_the_built_in_anonymous_account_cannot_be_activated_or_changed(client):
+    refused = client.patch_json("/users/anonymous", {"active": True}, status=422)
+    assert list(refused.json["errors"]) == ["username"]
+    client.patch_json("/users/ANONYMOUS", {"display_name": "me"}, status=422)
+    assert client.get("/users/anonymous").json["active"] is False
+
+
+def test_the_shell_follows_iris_auth_and_needs_no_token(client, db_url):
+    from tests.integration.test_cli import iris
+    from tests.support import url_string
+
+    env = {"DATABASE_URL": url_string(db_url), "IRIS_ENV": "test", "IRIS_AUTH": "required"}
+    unknown = iris("tickets", "create", "--title", "x", "--assignee", "nobody", env_extra=env)
+    assert unknown.returncode == 1 and "there is no active user named 'nobody'" in unknown.stderr
+    assert iris("tickets", "create", "--title", "x", env_extra=env).returncode == 0
+    listed = iris("tickets", "list", env_extra=env)
+    assert listed.returncode == 0 and '"title": "x"' in listed.stdout, listed.stderr
+    opened = iris("tickets", "create", "--title", "y", "--assignee", "newbie", env_extra={**env, "IRIS_AUTH": "open"})
+    assert opened.returncode == 0 and client.get("/users/newbie").json["active"] is False
