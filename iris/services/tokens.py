@@ -8,6 +8,7 @@ from iris.errors import Forbidden, NotFound, RuleBroken
 from iris.models import ApiToken, User
 from iris.services.identity import SHOWN_PREFIX, new_secret, secret_hash
 from iris.services.unit_of_work import UnitOfWork
+from iris.services.users import existing_user
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,7 @@ def revoke_token(uow: UnitOfWork, token_id: int, now: datetime, username: Option
 
 def _owner(uow: UnitOfWork, username: str) -> User:
     """The user whose tokens these are: the actor, or anyone when the actor is an admin."""
-    user = uow.users.get(username)
-    if user is None:
-        raise NotFound("user", username)
+    user = existing_user(uow, username)
     if user.username != uow.actor.username and not uow.actor.is_at_least("admin"):
         raise Forbidden("the admin role to manage another user's tokens")
     return user

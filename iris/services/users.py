@@ -29,7 +29,7 @@ def assignable(uow: UnitOfWork, name: Optional[str]) -> Optional[str]:
 
 def get_user(uow: UnitOfWork, username: str) -> User:
     with uow:
-        return _existing(uow, username)
+        return existing_user(uow, username)
 
 
 def list_users(
@@ -58,7 +58,7 @@ def change_user(uow: UnitOfWork, username: str, changes: dict[str, Any]) -> User
     if "email" in changes:
         changes = {**changes, "email": checked_email(changes["email"])}
     with uow:
-        user = _existing(uow, username)
+        user = existing_user(uow, username)
         if not actor.is_at_least("admin"):
             if user.username != actor.username:
                 raise Forbidden("the admin role to change another user")
@@ -71,7 +71,7 @@ def change_user(uow: UnitOfWork, username: str, changes: dict[str, Any]) -> User
         return user
 
 
-def _existing(uow: UnitOfWork, username: str) -> User:
+def existing_user(uow: UnitOfWork, username: str) -> User:
     user = uow.users.get(username)
     if user is None:
         raise NotFound("user", username)
