@@ -12,7 +12,7 @@ from iris.api.routes import Answer, BoolParam, Header, Route, TextListParam, Tex
 from iris.errors import RuleBroken
 from iris.repositories.ticket_list import RANK, SORT_KEYS, CountBudget, SortKey, TicketFilter
 from iris.schemas import TicketOut, ticket_json
-from iris.schemas.history import HistoryEntry, history_json
+from iris.schemas.history import HistoryEntry, embedded_history_json
 from iris.services import tickets as service
 from iris.services.tickets import TicketQuery
 
@@ -72,7 +72,8 @@ TIMES = {
 FILTERS = (STATUS, OPEN, ASSIGNEE, REPORTER, *TIMES.values(), OVERDUE, Q)
 INCLUDE = TextParam(
     "include",
-    "`history`: embed each ticket's journal (fetched for the whole page in one query)",
+    "`history`: embed each ticket's 10 newest journal entries, long texts cut (for the whole page in one "
+    "query); `GET /tickets/{ticket_id}/history` has them all",
     max_length=7,
     pattern=r"^history$",
     expected="history",
@@ -80,7 +81,8 @@ INCLUDE = TextParam(
 
 
 class TicketWithHistory(TicketOut):
-    """A listed ticket; `history` is there with `include=history`."""
+    """A listed ticket; with `include=history`, `history` holds its 10 newest journal entries (oldest first,
+    long texts cut); `GET /tickets/{ticket_id}/history` has them all."""
 
     history: list[HistoryEntry] = []
 
@@ -119,7 +121,8 @@ def list_tickets(request, response):
         return [ticket_json(t) for t in page.tickets]
     journals = page.histories or {}
     return [
-        {**ticket_json(t), "history": [history_json(e) for e in journals.get(t.ticket_id, [])]} for t in page.tickets
+        {**ticket_json(t), "history": [embedded_history_json(e) for e in journals.get(t.ticket_id, [])]}
+        for t in page.tickets
     ]
 
 

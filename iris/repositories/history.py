@@ -2,7 +2,7 @@
 
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from iris.models import TicketHistory
@@ -33,12 +33,17 @@ class HistoryRepository:
             query = query.where(TicketHistory.entry_id > after)
         return self.session.scalars(query).all()
 
-    def for_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketHistory]]:
-        """Every entry of these tickets, oldest first, in one query."""
+    def recent_for_tickets(self, ticket_ids: Sequence[int], per_ticket: int) -> dict[int, list[TicketHistory]]:
+        """The `per_ticket` newest entries of each of these tickets, oldest first, in one query."""
         found: dict[int, list[TicketHistory]] = {ticket_id: [] for ticket_id in ticket_ids}
+        newest = func.row_number().over(partition_by=TicketHistory.ticket_id, order_by=TicketHistory.entry_id.desc())
+        ranked = (
+            select(TicketHistory.entry_id, newest.label("n")).where(TicketHistory.ticket_id.in_(ticket_ids)).subquery()
+        )
         rows = self.session.scalars(
             select(TicketHistory)
-            .where(TicketHistory.ticket_id.in_(ticket_ids))
+            .join(ranked, ranked.c.entry_id == TicketHistory.entry_id)
+            .where(ranked.c.n <= per_ticket)
             .order_by(TicketHistory.ticket_id, TicketHistory.entry_id)
         )
         for row in rows:

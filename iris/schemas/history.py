@@ -23,6 +23,32 @@ class HistoryEntry(BaseModel):
     field: Optional[str]
     old: Any = None
     new: Any = None
+    truncated: bool = Field(
+        False, description="only in a list's embedded history: a text was cut; the ticket's history has it all"
+    )
+
+
+EMBEDDED_TEXT = 500  # characters of a text value an embedded entry shows
+
+
+def embedded_history_json(entry) -> dict[str, Any]:
+    """An entry as a list embeds it: text values past EMBEDDED_TEXT characters are cut, and the entry
+    says so (a description edit keeps both texts, up to 20,000 characters each)."""
+    shown = history_json(entry)
+    cut = False
+    for side in ("old", "new"):
+        shown[side], cut_here = _cut(shown[side])
+        cut = cut or cut_here
+    return {**shown, "truncated": True} if cut else shown
+
+
+def _cut(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, str) and len(value) > EMBEDDED_TEXT:
+        return value[:EMBEDDED_TEXT] + "…", True
+    if isinstance(value, dict):
+        pairs = {key: _cut(item) for key, item in value.items()}
+        return {key: item for key, (item, _) in pairs.items()}, any(cut for _, cut in pairs.values())
+    return value, False
 
 
 def history_json(entry) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from iris.services.unit_of_work import UnitOfWork
 from iris.services.users import assignable
 
 RECENT_COMMENTS = 20
+HISTORY_EMBEDDED = 10  # a listed ticket's newest journal entries; all of them: its own history route
 BULK_MAX = 100
 NO_WORDS = "has no word to search for: punctuation and the commonest English words (the, and, of, ...) are not indexed"
 
@@ -86,7 +87,7 @@ class TicketPage:
     tickets: list[ListedTicket]
     next_after: Optional[list]  # the last ticket's sort values, when more tickets follow
     total: Optional[int]  # None when counting would have taken longer than the budget
-    histories: Optional[dict[int, list]] = None  # with_history: each listed ticket's journal
+    histories: Optional[dict[int, list]] = None  # with_history: each listed ticket's newest entries
 
 
 def find_tickets(uow: UnitOfWork, query: TicketQuery, budget: CountBudget) -> TicketPage:
@@ -106,7 +107,8 @@ def find_tickets(uow: UnitOfWork, query: TicketQuery, budget: CountBudget) -> Ti
         next_after = cursor_values(page[-1], query.sort) if len(rows) > query.limit else None
         if total is None:
             total = uow.ticket_list.count_within(f, budget)
-        journals = uow.history.for_tickets([t.ticket_id for t in page]) if query.with_history else None
+        ids = [t.ticket_id for t in page]
+        journals = uow.history.recent_for_tickets(ids, HISTORY_EMBEDDED) if query.with_history else None
         return TicketPage(page, next_after, total, journals)
 
 

@@ -102,3 +102,17 @@ def test_include_history_embeds_each_tickets_journal_in_one_query(client, app):
     assert sum("ticket_history" in s for s in statements) == 1
     assert "history" not in client.get("/tickets").json[0]
     client.get("/tickets?include=comments", status=400)
+
+
+def test_a_list_embeds_a_bounded_history_and_says_where_the_rest_is(client):
+    ticket = create(client, title="long story")
+    for n in range(14):
+        client.patch_json(f"/tickets/{ticket['ticket_id']}", {"description": f"{n} " + "word " * 3000})
+    listed = client.get("/tickets?include=history").json[0]
+    embedded = listed["history"]
+    assert len(embedded) == 10 and [e["action"] for e in embedded] == ["changed"] * 10, "the 10 newest"
+    assert embedded[-1]["new"].startswith("13 ") and len(embedded[-1]["new"]) == 501 and embedded[-1]["truncated"]
+    assert len(client.get(f"/tickets/{ticket['ticket_id']}/history?limit=100").json) == 15, "all of it, uncut"
+    assert "truncated" not in client.get(f"/tickets/{ticket['ticket_id']}/history").json[-1]
+    body = client.get("/tickets?include=history").body
+    assert len(body) < len(listed["description"]) + 20_000, "the ticket itself, and about 1 KB an entry"

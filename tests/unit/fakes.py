@@ -265,12 +265,12 @@ class FakeHistoryRepository(Repository):
         rows = [e for e in self.tx.state.history if e.ticket_id == ticket_id and (after is None or e.entry_id > after)]
         return rows[:limit]
 
-    def for_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketHistory]]:
+    def recent_for_tickets(self, ticket_ids: Sequence[int], per_ticket: int) -> dict[int, list[TicketHistory]]:
         found: dict[int, list[TicketHistory]] = {ticket_id: [] for ticket_id in ticket_ids}
         for entry in self.tx.state.history:
             if entry.ticket_id in found:
                 found[entry.ticket_id].append(entry)
-        return found
+        return {ticket_id: entries[-per_ticket:] for ticket_id, entries in found.items()}
 
 
 class FakeIdempotencyKeyRepository(Repository):
