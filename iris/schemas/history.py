@@ -15,7 +15,7 @@ class HistoryEntry(BaseModel):
     changeset: UUID
     at: datetime
     actor: str = Field(
-        description="who made the change (the comment author, or `anonymous` until iris has authentication)"
+        description="who made the change: the caller, or `anonymous` without a token when IRIS_AUTH=open"
     )
     action: str = Field(
         description="created, changed, transition, comment_added, comment_edited, comment_deleted or deleted"
