@@ -10,7 +10,7 @@ AFTER = IntParam("after", "keyset cursor: only items with a larger id")
 NEXT_LINK = Header('<...>; rel="next" while more remain')
 
 
-def next_link(path: str, limit: int, after: int, filters: Sequence[tuple[str, str]] = ()) -> str:
+def next_link(path: str, limit: int, after: object, filters: Sequence[tuple[str, str]] = ()) -> str:
     """The `Link` to the next page: the same filters, from after the last item of this one."""
     query = urlencode([*filters, ("limit", limit), ("after", after)])
     return f'<{path}?{query}>; rel="next"'

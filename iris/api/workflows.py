@@ -5,9 +5,10 @@ import falcon
 from iris.api.access import ADMIN, USER
 from iris.api.answers import CONFLICT, NOT_FOUND, NOT_MODIFIED, RULE_BROKEN, guarded, reads
 from iris.api.middleware import unit_of_work
+from iris.api.paging import LIMIT, NEXT_LINK, next_link
 from iris.api.preconditions import ETAG, IF_NONE_MATCH, WRITE_HEADERS, etag, not_modified, precondition
 from iris.api.request_parsing import json_body
-from iris.api.routes import Answer, NameParam, Route
+from iris.api.routes import Answer, NameParam, Route, TextParam
 from iris.api.tickets import TICKET_ID
 from iris.schemas import (
     TicketDetail,
@@ -23,10 +24,18 @@ from iris.schemas import (
 from iris.services import workflows as service
 
 WORKFLOW = NameParam("name", "the workflow's name")
+AFTER_NAME = TextParam(
+    "after", "only workflows whose name comes after this one (byte order)", max_length=50,
+    pattern=WORKFLOW.pattern, expected="a workflow name",
+)  # fmt: skip
 
 
 def list_workflows(request, response):
-    return [workflow_json(w) for w in service.list_workflows(unit_of_work(request))]
+    limit, after = LIMIT.from_query(request), AFTER_NAME.from_query(request)
+    page, more = service.list_workflows(unit_of_work(request), after=after, limit=limit)
+    if more:
+        response.append_header("Link", next_link("/workflows", limit, page[-1].name))
+    return [workflow_json(w) for w in page]
 
 
 def get_workflow(request, response):
@@ -73,9 +82,10 @@ ROUTES = [
         "GET",
         "/workflows",
         list_workflows,
-        "All workflows",
+        "The workflows, a page at a time, by name",
         "workflows",
-        reads(_200=Answer("The workflows", list[WorkflowOut])),
+        reads(_200=Answer("A page of workflows", list[WorkflowOut], headers={"Link": NEXT_LINK})),
+        query=(LIMIT, AFTER_NAME),
         policy=USER,
     ),
     Route(

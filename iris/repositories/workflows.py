@@ -29,8 +29,13 @@ class WorkflowRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def names(self) -> Sequence[str]:
-        return self.session.scalars(select(Workflow.name).order_by(Workflow.name)).all()
+    def names(self, *, after: Optional[str] = None, limit: Optional[int] = None) -> Sequence[str]:
+        """Workflow names in byte order (the same on every database, whatever its collation), after `after`."""
+        name = Workflow.name.collate("C")
+        query = select(Workflow.name).order_by(name).limit(limit)
+        if after is not None:
+            query = query.where(name > after)
+        return self.session.scalars(query).all()
 
     def status_names(self) -> set[str]:
         """Every status of every workflow: a ticket can be in no other."""

@@ -1,5 +1,7 @@
 """Workflows: named sets of statuses with the moves allowed between them, and moving tickets along them."""
 
+from typing import Optional
+
 from iris.errors import Conflict, NotFound, RuleBroken
 from iris.models import Ticket, WorkflowTransition
 from iris.repositories.workflows import Definition
@@ -11,10 +13,12 @@ from iris.services.unit_of_work import UnitOfWork
 from iris.services.workflow_rules import check_definition
 
 
-def list_workflows(uow: UnitOfWork) -> list[Definition]:
+def list_workflows(uow: UnitOfWork, *, after: Optional[str], limit: int) -> tuple[list[Definition], bool]:
+    """A page of workflows in name order (byte order), and whether more follow."""
     with uow:
-        found = uow.workflows.get_many(uow.workflows.names())
-        return [found[name] for name in sorted(found)]
+        names = uow.workflows.names(after=after, limit=limit + 1)
+        found = uow.workflows.get_many(names[:limit])
+        return [found[name] for name in names[:limit]], len(names) > limit
 
 
 def get_workflow(uow: UnitOfWork, name: str) -> Definition:

@@ -215,3 +215,16 @@ def test_replacing_a_workflow_answers_its_new_version(client):
     assert replaced.json["version"] == 2 and replaced.headers["ETag"] == '"2"'
     assert client.get("/workflows/simple").json["version"] == 2
     assert replaced.json["closed"] == []
+
+
+def test_workflows_come_a_page_at_a_time_in_byte_order(client):
+    for name in ("zeta", "Zeta", "alpha"):
+        client.put_json(f"/workflows/{name}", SIMPLE, status=201)
+    first = client.get("/workflows?limit=2")
+    assert [w["name"] for w in first.json] == ["Zeta", "alpha"]
+    following = link(first.headers, "next")
+    assert following == "/workflows?limit=2&after=alpha"
+    rest = client.get(following)
+    assert [w["name"] for w in rest.json] == ["default", "zeta"] and "Link" not in rest.headers
+    client.get("/workflows?after=no%20such", status=400)
+    assert len(client.get("/workflows").json) == 4, "50 a page by default"
