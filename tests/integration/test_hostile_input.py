@@ -127,3 +127,56 @@ def test_no_forged_cursor_answers_a_server_error(client, case):
 def test_no_search_expression_answers_a_server_error(client, q):
     answer = client.get("/tickets", params={"q": q}, expect_errors=True)
     assert answer.status_int < 500, (q, answer.text)
+
+
+@given(body=BODY)
+@HOSTILE
+def test_no_body_to_the_user_and_token_routes_answers_a_server_error(client, body):
+    for method, path in (
+        ("POST", "/users"),
+        ("PATCH", "/users/anonymous"),
+        ("PATCH", "/users/x"),
+        ("POST", "/user/tokens"),
+    ):
+        answer = client.request(path, method=method, body=body.encode("utf-8", "surrogatepass"),
+                                content_type="application/json", expect_errors=True)  # fmt: skip
+        assert answer.status_int < 500, (method, path, body[:200], answer.text)
+
+
+@given(name=st.text(alphabet=ANY_CHAR, min_size=1, max_size=80))
+@HOSTILE
+def test_no_username_in_a_path_answers_a_server_error(client, name):
+    from urllib.parse import quote
+
+    for path in (f"/users/{quote(name.encode('utf-8', 'surrogatepass'), safe='')}", f"/users/{quote(name)}/tokens"):
+        answer = client.get(path, expect_errors=True)
+        assert answer.status_int < 500, (path, answer.text)
+
+
+LATIN1 = st.characters(min_codepoint=0x20, max_codepoint=0xFF)
+AUTHORIZATION = st.one_of(
+    st.text(alphabet=LATIN1, max_size=300),
+    st.text(alphabet=LATIN1, max_size=300).map(lambda s: "Bearer " + s),
+    st.text(alphabet=LATIN1, min_size=43, max_size=43).map(lambda s: "Bearer iris_" + s),
+)
+
+
+@pytest.fixture(scope="module")
+def required_client(settings):
+    from dataclasses import replace
+
+    import webtest
+
+    from iris.api.app import create_app
+
+    app = create_app(replace(settings, auth="required"))
+    yield webtest.TestApp(app)
+    app.engine.dispose()
+
+
+@given(header=AUTHORIZATION)
+@HOSTILE
+def test_no_authorization_header_answers_anything_but_401_when_tokens_are_required(required_client, clean_db, header):
+    answer = required_client.get("/tickets", headers={"Authorization": header}, expect_errors=True)
+    assert answer.status_int == 401, (header, answer.text)
+    assert answer.json == {"errors": {"authorization": "send a valid API token: Authorization: Bearer <token>"}}
