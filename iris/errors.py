@@ -1,6 +1,8 @@
 """Domain errors. They know nothing of HTTP; iris/api/error_mapping.py maps them to status codes in one place."""
 
-from typing import Union
+from typing import Optional, TypeVar, Union
+
+T = TypeVar("T")
 
 
 class IrisError(Exception):
@@ -12,6 +14,13 @@ class NotFound(IrisError):
         super().__init__(f"{resource} {key} does not exist")
         self.resource = resource
         self.key = key
+
+
+def found(value: Optional[T], resource: str, key: object) -> T:
+    """`value`, or NotFound when the lookup found nothing."""
+    if value is None:
+        raise NotFound(resource, key)
+    return value
 
 
 class FieldErrors(IrisError):

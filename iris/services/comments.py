@@ -2,7 +2,7 @@
 
 from typing import Optional, Sequence, Union
 
-from iris.errors import NotFound
+from iris.errors import NotFound, found
 from iris.models import Comment
 from iris.schemas import CommentCreate, CommentPatch
 from iris.services.idempotency import Created, KeyUse, Replayed, create_once
@@ -39,10 +39,7 @@ def list_comments(
 
 def get_comment(uow: UnitOfWork, comment_id: int) -> Comment:
     with uow:
-        comment = uow.comments.get(comment_id)
-        if comment is None:
-            raise NotFound("comment", comment_id)
-        return comment
+        return found(uow.comments.get(comment_id), "comment", comment_id)
 
 
 def edit_comment(uow: UnitOfWork, comment_id: int, patch: CommentPatch, precondition: Precondition) -> Comment:

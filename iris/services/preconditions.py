@@ -9,7 +9,7 @@ bulk edits and the CLI all go through `expect`.
 from dataclasses import dataclass
 from typing import Callable, Optional, TypeVar, Union
 
-from iris.errors import NotFound, PreconditionRequired, VersionMismatch
+from iris.errors import PreconditionRequired, VersionMismatch, found
 
 T = TypeVar("T")
 
@@ -40,11 +40,9 @@ class Precondition:
     def locked(self, resource: str, key: object, get_for_update: Callable[[object], Optional[T]]) -> T:
         """The resource, row-locked for this transaction, at the version the client expects."""
         self.require(resource)
-        found = get_for_update(key)
-        if found is None:
-            raise NotFound(resource, key)
-        self.check(resource, key, found.version)
-        return found
+        locked = found(get_for_update(key), resource, key)
+        self.check(resource, key, locked.version)
+        return locked
 
 
 def expect(if_match: Union[frozenset[int], str, None], body_version: Optional[int], required: bool) -> Precondition:

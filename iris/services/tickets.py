@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
-from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch
+from iris.errors import BulkItemFailed, InvalidInput, NotFound, RuleBroken, VersionMismatch, found
 from iris.models import Comment, Ticket
 from iris.repositories.search_syntax import search_problem
 from iris.repositories.ticket_list import (
@@ -54,10 +54,7 @@ def open_ticket(uow: UnitOfWork, data: TicketCreate, key: Optional[KeyUse] = Non
 
 
 def get_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
-    ticket = uow.tickets.get(ticket_id)
-    if ticket is None:
-        raise NotFound("ticket", ticket_id)
-    return ticket
+    return found(uow.tickets.get(ticket_id), "ticket", ticket_id)
 
 
 def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketWithComments:

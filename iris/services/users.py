@@ -4,7 +4,7 @@ from typing import Any, Optional, Sequence
 
 from email_validator import EmailNotValidError, validate_email
 
-from iris.errors import Conflict, Forbidden, NotFound, RuleBroken
+from iris.errors import Conflict, Forbidden, RuleBroken, found
 from iris.models import User
 from iris.services.identity import ANONYMOUS
 from iris.services.unit_of_work import UnitOfWork
@@ -72,10 +72,7 @@ def change_user(uow: UnitOfWork, username: str, changes: dict[str, Any]) -> User
 
 
 def existing_user(uow: UnitOfWork, username: str) -> User:
-    user = uow.users.get(username)
-    if user is None:
-        raise NotFound("user", username)
-    return user
+    return found(uow.users.get(username), "user", username)
 
 
 def checked_email(email: Optional[str]) -> Optional[str]:

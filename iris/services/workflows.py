@@ -2,7 +2,7 @@
 
 from typing import Optional
 
-from iris.errors import Conflict, NotFound, RuleBroken
+from iris.errors import Conflict, RuleBroken, found
 from iris.models import Ticket, WorkflowTransition
 from iris.repositories.workflows import Definition
 from iris.schemas import TransitionRequest, WorkflowDefinition
@@ -23,10 +23,7 @@ def list_workflows(uow: UnitOfWork, *, after: Optional[str], limit: int) -> tupl
 
 def get_workflow(uow: UnitOfWork, name: str) -> Definition:
     with uow:
-        definition = uow.workflows.get(name)
-        if definition is None:
-            raise NotFound("workflow", name)
-        return definition
+        return found(uow.workflows.get(name), "workflow", name)
 
 
 def put_workflow(

@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from iris.db import make_session_factory
-from iris.schemas import CommentCreate, TicketCreate, parse
+from iris.schemas import CommentCreate, TicketCreate, TicketPatch, parse
 from iris.services import comments, tickets, tokens, users
 from iris.services.identity import ANONYMOUS, Actor
+from iris.services.preconditions import Precondition
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
 PEOPLE = {  # username: role
@@ -52,7 +53,7 @@ def make_cast(engine) -> Cast:
     users.change_user(_uow(engine), "gone", {"active": False})
     reporter = Actor("rep2", "reporter")
     created = tickets.open_ticket(_uow(engine, reporter), parse(TicketCreate, {"title": "the ticket"})).item
-    tickets.edit_ticket(_uow(engine), created.ticket_id, _assign("asg"), _any())
+    tickets.edit_ticket(_uow(engine), created.ticket_id, parse(TicketPatch, {"assignee": "asg"}), Precondition())
     note = comments.comment_on(_uow(engine, reporter), created.ticket_id, parse(CommentCreate, {"body": "note"}))
     cast.ticket_id, cast.comment_id = created.ticket_id, note.item.comment_id
     bearer = {
@@ -63,15 +64,3 @@ def make_cast(engine) -> Cast:
     cast.headers = {"none": {}, **{who: {"Authorization": f"Bearer {s}"} for who, s in bearer.items()}}
     cast.secrets = [*secrets.values(), spare, expired, revoked]
     return cast
-
-
-def _assign(name: str):
-    from iris.schemas import TicketPatch
-
-    return parse(TicketPatch, {"assignee": name})
-
-
-def _any():
-    from iris.services.preconditions import Precondition
-
-    return Precondition()
