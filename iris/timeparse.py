@@ -8,9 +8,13 @@ _EXPECTED = "must be an ISO 8601 date or datetime from year 1000 to 9998, e.g. 2
 
 # Years are bounded so that any offset still gives a UTC time Python can hold (1 to 9999).
 _YEAR = r"^(1\d{3}|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d)-"
+# Each branch is typed, so generated clients take a date or a datetime (an untyped branch becomes `Any`);
+# no `type` beside `anyOf`, which generators would read instead of the branches.
 ISO8601_SCHEMA = {
-    "type": "string",
-    "anyOf": [{"format": "date", "pattern": _YEAR}, {"format": "date-time", "pattern": _YEAR}],
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": _YEAR},
+        {"type": "string", "format": "date-time", "pattern": _YEAR},
+    ],
     "description": "ISO 8601 date (UTC midnight) or RFC 3339 date-time; returned in UTC",
 }
 _YEAR_RE = re.compile(_YEAR)

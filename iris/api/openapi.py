@@ -6,12 +6,13 @@ translated where 3.0 differs (`nullable`, `$defs`, `const`).
 
 import re
 import typing
-from typing import Any
+from typing import Any, Optional
 
 from pydantic import BaseModel
 
 from iris.api import access
-from iris.api.routes import Answer, Route
+from iris.api.routes import Answer, Header, Route
+from iris.schemas import ErrorBody
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -22,6 +23,20 @@ BEARER_AUTH = {
     "description": "a personal API token (`iris_...`) from POST /user/tokens or `iris tokens issue`; "
     "not needed when the server runs with IRIS_AUTH=open",
 }
+# Rate limits (iris/api/rate_limits.py): every route but the public ones and these may answer 429, and every
+# answer of a limited route carries the RateLimit-* headers (when IRIS_RATE_LIMITS is on).
+RATE_LIMIT_EXEMPT_PATHS = frozenset({"/metrics"})
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "requests allowed in the window, for this client and class of request (reads, writes, searches)",
+    "RateLimit-Remaining": "requests left in the window",
+    "RateLimit-Reset": "seconds until the oldest counted request leaves the window",
+}
+RATE_LIMITED = Answer(
+    "Too many requests from this client (its token, else its address) for this class of request; "
+    "retry after Retry-After seconds",
+    ErrorBody,
+    headers={"Retry-After": Header("seconds to wait before retrying", {"type": "integer", "minimum": 1})},
+)
 
 
 def to_openapi30(schema: Any) -> Any:
@@ -62,9 +77,43 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _sole_required(option: Any) -> Optional[str]:
+    if isinstance(option, dict) and set(option) == {"required"} and len(option["required"]) == 1:
+        return option["required"][0]
+    return None
+
+
+def _either_or(name: str, schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """An object whose `oneOf` only says "exactly one of these fields" (`[{"required": ["to"]}, ...]`), as one
+    whole object schema per field, without the other fields: the same rule, but generated clients type it
+    (branches with no type make the body `Any`). The schemas to register, by name."""
+    keys = [_sole_required(option) for option in schema.get("oneOf", [])]
+    properties = schema.get("properties", {})
+    distinct = bool(keys) and len(set(keys)) == len(keys) and all(key in properties for key in keys)
+    if not distinct or schema.get("additionalProperties") is not False:
+        return {name: schema}
+    shared = {k: v for k, v in schema.items() if k != "oneOf"}
+    forms = {
+        f"{name}With{key[:1].upper()}{key[1:]}": {
+            **shared,
+            "description": f"{shared.get('description', '')} This form names `{key}`.".lstrip(),
+            "properties": {p: s for p, s in properties.items() if p == key or p not in keys},
+            "required": [*shared.get("required", []), key],
+        }
+        for key in keys
+    }
+    either = {"oneOf": [{"$ref": REF_TEMPLATE.format(model=form)} for form in forms]}
+    if "description" in schema:
+        either["description"] = schema["description"]
+    return {name: either, **forms}
+
+
 class _Components:
     def __init__(self):
         self.schemas: dict[str, Any] = {}
+
+    def register(self, name: str, schema: dict[str, Any]) -> None:
+        self.schemas.update(_either_or(name, to_openapi30(schema)))
 
     def schema_for(self, model: Any) -> dict[str, Any]:
         if isinstance(model, dict):
@@ -74,8 +123,8 @@ class _Components:
         if isinstance(model, type) and issubclass(model, BaseModel):
             full = model.model_json_schema(ref_template=REF_TEMPLATE)
             for name, definition in full.pop("$defs", {}).items():
-                self.schemas[name] = to_openapi30(definition)
-            self.schemas[model.__name__] = to_openapi30(full)
+                self.register(name, definition)
+            self.register(model.__name__, full)
             return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
         raise TypeError(f"cannot describe {model!r}")
 
@@ -127,15 +176,12 @@ def _operation(route: Route, method: str, components: _Components, auth_open: bo
         raise ValueError(
             f"{route.method} {route.path}: path parameters {sorted(in_path)} but described {sorted(declared)}"
         )
-    answers = route.answers if route.policy == access.PUBLIC else {**route.answers, **GUARDED}
     operation: dict[str, Any] = {
         "operationId": route.operation_id if not head else f"head_{route.operation_id}",
         "summary": route.summary if not head else f"{route.summary} (headers only)",
         "tags": [route.tag],
         "parameters": _parameters(route),
-        "responses": {
-            str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(answers.items())
-        },
+        "responses": _responses(route, components, head),
     }
     if route.policy != access.PUBLIC:
         # With IRIS_AUTH=open a token is optional: `{}` is "no requirement" as another way in.
@@ -148,6 +194,23 @@ def _operation(route: Route, method: str, components: _Components, auth_open: bo
     if not operation["parameters"]:
         del operation["parameters"]
     return operation
+
+
+def rate_limited(route: Route) -> bool:
+    return route.policy != access.PUBLIC and route.path not in RATE_LIMIT_EXEMPT_PATHS
+
+
+def _responses(route: Route, components: _Components, head: bool) -> dict[str, Any]:
+    answers = route.answers if route.policy == access.PUBLIC else {**route.answers, **GUARDED}
+    limited = rate_limited(route)
+    if limited:
+        answers = {**answers, 429: RATE_LIMITED}
+    responses = {str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(answers.items())}
+    if limited:
+        for response in responses.values():
+            headers = response.setdefault("headers", {})
+            headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS})
+    return responses
 
 
 def served_operations(hug_api) -> list[tuple[str, str, Route]]:
@@ -171,11 +234,16 @@ def build_document(hug_api, *, title: str, version: str, auth_open: bool = False
         "info": {
             "title": title,
             "version": version,
-            "description": 'iris, a self-hosted ticket tracker. Every error body is `{"errors": {field: message}}`.',
+            "description": 'iris, a self-hosted ticket tracker. Every error body is `{"errors": {field: message}}`. '
+            "With rate limits on, a client over its limit gets a 429 with Retry-After.",
         },
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.schemas.items())),
+            "headers": {
+                name: {"description": description, "schema": {"type": "integer", "minimum": 0}}
+                for name, description in RATE_LIMIT_HEADERS.items()
+            },
             "securitySchemes": {"bearerAuth": BEARER_AUTH},
         },
     }

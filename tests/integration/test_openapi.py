@@ -43,7 +43,8 @@ def test_every_operation_documents_its_errors_and_headers(client):
     limit = next(p for p in listing["parameters"] if p["name"] == "limit")
     assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}
     assert "404" in paths["/tickets/{ticket_id}"]["get"]["responses"]
-    assert paths["/tickets/{ticket_id}"]["delete"]["responses"]["204"] == {"description": "The ticket was deleted"}
+    deleted = paths["/tickets/{ticket_id}"]["delete"]["responses"]["204"]
+    assert deleted["description"] == "The ticket was deleted" and "content" not in deleted
 
 
 def test_schemas_match_validation(client):
@@ -152,3 +153,61 @@ def test_every_operation_but_the_public_ones_needs_a_bearer_token(settings):
                 assert {"401", "403"} <= set(operation["responses"]), (path, method)
                 optional = open_document["paths"][path][method]["security"]
                 assert optional == [{"bearerAuth": []}, {}], "with IRIS_AUTH=open a token is optional"
+
+
+def _nodes(node):
+    """Every dict in a JSON document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+def test_every_union_branch_is_typed_so_generated_clients_are(client):
+    # A branch with no `type` (nor `$ref`) is one that generators make `Any`, e.g. a date field or a body.
+    document = client.get("/openapi.json").json
+    untyped = [
+        branch
+        for node in _nodes(document)
+        for key in ("anyOf", "oneOf")
+        for branch in node.get(key, [])
+        if "type" not in branch and "$ref" not in branch
+    ]
+    assert untyped == []
+    move = document["components"]["schemas"]["TransitionRequest"]
+    for option in move["oneOf"]:
+        body = document["components"]["schemas"][option["$ref"].rsplit("/", 1)[-1]]
+        assert body["type"] == "object" and body["additionalProperties"] is False
+        assert (
+            len({"to", "transition"} & set(body["required"]))
+            == 1
+            == len({"to", "transition"} & set(body["properties"]))
+        )
+
+
+def test_every_rate_limited_operation_documents_429_and_the_ratelimit_headers(client):
+    document = client.get("/openapi.json").json
+    headers = document["components"]["headers"]
+    for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
+        assert headers[name]["schema"] == {"type": "integer", "minimum": 0}
+    exempt = {"/health", "/ready", "/live", "/metrics", "/openapi.json", "/docs", "/docs/assets/{name}"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            if path in exempt:
+                assert "429" not in responses, (path, method)
+                assert not any("RateLimit-Limit" in r.get("headers", {}) for r in responses.values()), (path, method)
+                continue
+            limited = responses["429"]
+            assert limited["headers"]["Retry-After"]["schema"]["type"] == "integer", (path, method)
+            if method != "head":
+                assert limited["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+            for code, response in responses.items():
+                assert response["headers"]["RateLimit-Reset"] == {"$ref": "#/components/headers/RateLimit-Reset"}, (
+                    path,
+                    method,
+                    code,
+                )
