@@ -5,13 +5,23 @@ import logging
 import warnings
 from pathlib import Path
 
-import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
+
+from iris.config import ConfigError
+
+try:
+    import psutil  # comes with pgserver, in the `embedded` extra
+except ImportError:  # the production image has neither; start() says what to do
+    psutil = None
 
 log = logging.getLogger(__name__)
 
 HANDLES_FILE = ".handle_pids.json"
+NOT_INSTALLED = (
+    "no database configured, and the embedded PostgreSQL is not installed: set DATABASE_URL or "
+    "IRIS_USER/IRIS_PASS, or install it with `pip install 'iris[embedded]'` (make run does)"
+)
 
 
 def prune_stale_handles(pgdata: Path) -> list[int]:
@@ -67,7 +77,12 @@ def start(data_dir: Path):
     """Start (or join) the embedded server whose data lives under `data_dir`; return its pgserver handle."""
     # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp/runtime-<uid>, which is fine here.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    import pgserver  # imported late: it is only needed when no database is configured
+    try:
+        import pgserver  # imported late: it is only needed when no database is configured
+    except ImportError:
+        raise ConfigError(NOT_INSTALLED) from None
+    if psutil is None:
+        raise ConfigError(NOT_INSTALLED)
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
