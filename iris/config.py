@@ -7,10 +7,11 @@ The database URL is resolved in one place, in this order:
 """
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping, Optional
 
+from limits import parse_many
 from sqlalchemy.engine import URL, make_url
 
 PROFILES = ("dev", "test", "prod")
@@ -19,6 +20,11 @@ PROFILES = ("dev", "test", "prod")
 PLACEHOLDER_PASSWORDS = frozenset(
     {"", "changeme", "change-me", "change_me", "password", "secret", "example", "iris", "postgres", "xxx"}
 )
+
+
+# Per client (token, else address), per class of request; sized for a small team behind one NAT address.
+RATE_LIMIT_DEFAULTS = {"reads": "1200/minute", "writes": "300/minute", "searches": "120/minute"}
+RATE_LIMIT_STORAGES = ("memory", "redis", "rediss", "redis+unix")
 
 
 class ConfigError(Exception):
@@ -44,6 +50,14 @@ class Settings:
     migration_lock_timeout: str = "10s"  # PostgreSQL interval; a migration queued longer behind a lock fails
     auth: Optional[str] = None  # IRIS_AUTH: "required" or "open"; None: the profile's (prod required, else open)
     auth_cache_seconds: int = 1  # how long a worker trusts a token it checked (iris/api/token_cache.py)
+    # Rate limits (iris/api/rate_limits.py): off here, so code and tests that build Settings themselves are never
+    # limited; load_settings turns them on (in dev and prod) with RATE_LIMIT_DEFAULTS unless IRIS_RATE_LIMITS=off.
+    rate_limits: bool = False
+    rate_limit_reads: str = RATE_LIMIT_DEFAULTS["reads"]
+    rate_limit_writes: str = RATE_LIMIT_DEFAULTS["writes"]
+    rate_limit_searches: str = RATE_LIMIT_DEFAULTS["searches"]
+    rate_limit_storage: str = field(default="memory://", repr=False)  # a redis URL may hold a password
+    rate_limit_prefix: str = "iris"  # keeps apart two deployments that share one Redis
 
     @property
     def auth_open(self) -> bool:
@@ -144,10 +158,7 @@ def _compose_url(env: Mapping[str, str], profile: str) -> URL:
 
 def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = Path(".env")) -> Settings:
     """Build the settings; the process environment wins over `.env`."""
-    env: dict[str, str] = {}
-    if dotenv is not None:
-        env.update(read_dotenv(dotenv))
-    env.update(os.environ if environ is None else environ)
+    env = {**(read_dotenv(dotenv) if dotenv is not None else {}), **(os.environ if environ is None else environ)}
 
     profile = env.get("IRIS_ENV", "dev") or "dev"
     if profile not in PROFILES:
@@ -171,7 +182,40 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         count_max_estimate=_int(env, "IRIS_COUNT_MAX_ESTIMATE", 20_000, minimum=0),
         auth=_choice(env, "IRIS_AUTH", ("required", "open")),
         auth_cache_seconds=_int(env, "IRIS_AUTH_CACHE_SECONDS", 1, minimum=0),
+        **_rate_limits(env, profile),
     )
+
+
+def _rate_limits(env: Mapping[str, str], profile: str) -> dict:
+    """The IRIS_RATE_LIMIT* settings, each checked here so that a typo stops the start rather than a request.
+    On unless IRIS_RATE_LIMITS says otherwise, except in the test profile: the suite's servers take far more
+    requests from one address than a person sends."""
+    storage = env.get("IRIS_RATE_LIMIT_STORAGE") or "memory://"
+    if storage.partition("://")[0] not in RATE_LIMIT_STORAGES:
+        # The URL may hold a password, so it is never echoed.
+        raise ConfigError(f"IRIS_RATE_LIMIT_STORAGE must start with one of {', '.join(RATE_LIMIT_STORAGES)}")
+    return {
+        "rate_limits": _bool(env, "IRIS_RATE_LIMITS", profile != "test"),
+        "rate_limit_reads": _limit(env, "IRIS_RATE_LIMIT_READS", RATE_LIMIT_DEFAULTS["reads"]),
+        "rate_limit_writes": _limit(env, "IRIS_RATE_LIMIT_WRITES", RATE_LIMIT_DEFAULTS["writes"]),
+        "rate_limit_searches": _limit(env, "IRIS_RATE_LIMIT_SEARCHES", RATE_LIMIT_DEFAULTS["searches"]),
+        "rate_limit_storage": storage,
+        "rate_limit_prefix": env.get("IRIS_RATE_LIMIT_PREFIX") or "iris",
+    }
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """One limit such as `600/minute` or `10 per second`, read by the `limits` library."""
+    raw = (env.get(name) or default).strip()
+    try:
+        items = parse_many(raw)
+    except ValueError:
+        items = []
+    if len(items) != 1 or items[0].amount < 1:
+        raise ConfigError(
+            f"{name} must be one limit such as {default!r} (N per second, minute, hour or day), got {raw!r}"
+        )
+    return raw
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> Optional[str]:

@@ -19,6 +19,7 @@ from iris.api.middleware import (
     UnknownMethods,
 )
 from iris.api.openapi import build_document
+from iris.api.rate_limits import RateLimits
 from iris.api.request_parsing import check_query
 from iris.api.routes import Route
 from iris.api.token_cache import TokenCache
@@ -51,18 +52,23 @@ def raw_output(data):
 raw_output.content_type = "application/octet-stream"
 
 
-def _bind(route: Route):
+def _bind(route: Route, limits: RateLimits):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
-        check_query(request, route.query_names, route.repeatable_query)
-        # 401 or 403 before the handler reads anything
-        request.context.uow = access.unit_of_work_for(request, route.policy)
+        # 429 over the client's limit: by address before the token is read, by token once it is known
+        limits.admit(request, response, route, _authorise)
         return route.handler(request, response)
 
     endpoint.__name__ = route.handler.__name__
     endpoint.__doc__ = route.handler.__doc__
     endpoint.route = route  # read back from hug's route table to describe the API
     return endpoint
+
+
+def _authorise(request, route: Route) -> None:
+    check_query(request, route.query_names, route.repeatable_query)
+    # 401 or 403 before the handler reads anything
+    request.context.uow = access.unit_of_work_for(request, route.policy)
 
 
 def build_api(state: AppState, settings: Settings) -> hug.API:
@@ -74,13 +80,14 @@ def build_api(state: AppState, settings: Settings) -> hug.API:
     api.http.add_middleware(NoBodyStatuses())
     api.http.add_middleware(OneAllowList())
     api.http.add_middleware(UnknownMethods())
+    limits = RateLimits(settings)
     for route in ROUTES:
         if route.policy not in access.POLICIES:
             raise ValueError(f"{route.method} {route.path} declares no access policy (iris/api/access.py)")
         # HEAD is GET without the body (falcon drops it), as HTTP expects.
         methods = (route.method, "HEAD") if route.method == "GET" else (route.method,)
         extra = {"output": raw_output} if route.raw else {}
-        hug.http(route.path, accept=methods, api=api, parse_body=False, **extra)(_bind(route))
+        hug.http(route.path, accept=methods, api=api, parse_body=False, **extra)(_bind(route, limits))
     return api
 
 

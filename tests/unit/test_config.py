@@ -90,3 +90,52 @@ def test_env_sample_documents_every_variable_the_code_reads():
     missing = sorted(name for name in read if name not in sample)
     assert not missing, missing
     assert "TEST_DATABASE_URL" in sample
+
+
+def test_rate_limits_are_on_by_default_in_dev_and_prod_but_off_in_test_and_in_settings_built_by_hand():
+    from iris.config import Settings
+
+    s = settings()
+    assert s.rate_limits is True
+    assert (s.rate_limit_reads, s.rate_limit_writes, s.rate_limit_searches) == (
+        "1200/minute",
+        "300/minute",
+        "120/minute",
+    )
+    assert (s.rate_limit_storage, s.rate_limit_prefix) == ("memory://", "iris")
+    assert settings(IRIS_ENV="prod", IRIS_USER="iris", IRIS_PASS="k7#Lq9-unique").rate_limits is True
+    assert Settings().rate_limits is False  # the tests that build Settings themselves are never limited
+    assert settings(IRIS_ENV="test").rate_limits is False  # nor the servers the suite starts, unless they ask
+    assert settings(IRIS_ENV="test", IRIS_RATE_LIMITS="on").rate_limits is True
+
+
+def test_rate_limits_can_be_tuned_or_turned_off():
+    s = settings(
+        IRIS_RATE_LIMIT_READS="20/second",
+        IRIS_RATE_LIMIT_WRITES="5000 per hour",
+        IRIS_RATE_LIMIT_SEARCHES="10/minute",
+        IRIS_RATE_LIMIT_STORAGE="redis://127.0.0.1:6379/2",
+        IRIS_RATE_LIMIT_PREFIX="staging",
+    )
+    assert (s.rate_limit_reads, s.rate_limit_writes, s.rate_limit_searches) == (
+        "20/second",
+        "5000 per hour",
+        "10/minute",
+    )
+    assert (s.rate_limit_storage, s.rate_limit_prefix) == ("redis://127.0.0.1:6379/2", "staging")
+    assert settings(IRIS_RATE_LIMITS="off").rate_limits is False
+    with pytest.raises(ConfigError, match="IRIS_RATE_LIMITS"):
+        settings(IRIS_RATE_LIMITS="sometimes")
+
+
+@pytest.mark.parametrize("limit", ["lots", "600/fortnight", "0/minute", "-1/minute", "10/second;600/minute", "600"])
+def test_a_malformed_rate_limit_is_a_clear_error(limit):
+    with pytest.raises(ConfigError, match=r"IRIS_RATE_LIMIT_WRITES must be one limit such as '300/minute'"):
+        settings(IRIS_RATE_LIMIT_WRITES=limit)
+
+
+def test_rate_limit_storage_is_memory_or_redis_and_its_password_never_shows():
+    with pytest.raises(ConfigError, match="IRIS_RATE_LIMIT_STORAGE must start with one of memory") as excinfo:
+        settings(IRIS_RATE_LIMIT_STORAGE="memcached://:hunter2@cache:11211")
+    assert "hunter2" not in str(excinfo.value)
+    assert "hunter2" not in repr(settings(IRIS_RATE_LIMIT_STORAGE="redis://:hunter2@cache:6379/0"))

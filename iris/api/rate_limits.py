@@ -1,0 +1,122 @@
+"""Rate limits: per client and per class of request, counted by the `limits` library.
+
+- **Client**: the token's id when the request presented a valid token, else the address it came from
+  (REMOTE_ADDR; a proxy's X-Forwarded-For is not trusted).
+- **Class**: `searches` (GET /tickets with `q`), `reads` (any other GET or HEAD), `writes` (POST, PUT, PATCH,
+  DELETE); each has its own limit (IRIS_RATE_LIMIT_READS, ..._WRITES, ..._SEARCHES) and its own count, so
+  writing never uses up reading.
+- **Exempt**: the PUBLIC routes (probes, /docs, /openapi.json) and /metrics answer anyone, always, with no
+  RateLimit-* headers.
+- **Order**: a request without a token counts against its address. One with a token is refused at once if
+  its address has used up its limit, so a flood of bad tokens costs no token lookups; once the token is
+  known it counts against the token, and when it fails (401) against the address.
+- **Window**: moving, not fixed: no more than N in any window, so there is no double burst at a window's
+  edge, and Retry-After is exactly when the oldest counted request leaves the window.
+- **Storage**: in-process (`memory://`, each worker counts alone) or Redis (`redis://...`, exact across
+  workers and hosts). When the storage fails, requests pass unlimited (fail open) for PAUSE_S seconds,
+  with a warning in the log, rather than failing with it.
+"""
+
+import logging
+import math
+import time
+from typing import Callable, Optional
+
+import falcon
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from iris.api.access import PUBLIC
+from iris.api.error_handlers import ApiError
+from iris.api.routes import Route
+from iris.config import Settings
+
+log = logging.getLogger("iris.api")
+
+CLASSES = ("reads", "writes", "searches")
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+EXEMPT_PATHS = frozenset({"/metrics"})  # beside every PUBLIC route
+PAUSE_S = 10  # after a storage failure, how long requests pass unlimited before the storage is tried again
+# A Redis that does not answer must not hold requests: a short wait, no retry (a Redis URL's own
+# `?socket_timeout=` wins over these).
+REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "retry": Retry(NoBackoff(), 0)}
+
+
+def exempt(route: Route) -> bool:
+    return route.policy == PUBLIC or route.path in EXEMPT_PATHS
+
+
+def request_class(request, route: Route) -> str:
+    if request.method in WRITES:
+        return "writes"
+    if route.path == "/tickets" and request.get_param("q") is not None:
+        return "searches"
+    return "reads"
+
+
+class RateLimits:
+    """One app's limits; `admit` runs before every route's handler."""
+
+    def __init__(self, settings: Settings):
+        self.enabled = settings.rate_limits
+        self.prefix = settings.rate_limit_prefix
+        self.items: dict[str, RateLimitItem] = {k: parse(getattr(settings, f"rate_limit_{k}")) for k in CLASSES}
+        self.limiter: Optional[MovingWindowRateLimiter] = None
+        self.paused_until = 0.0
+        if self.enabled:
+            url = settings.rate_limit_storage
+            options = REDIS_OPTIONS if url.startswith("redis") else {}
+            # Nothing connects here: a Redis is first asked on the first request.
+            self.limiter = MovingWindowRateLimiter(storage_from_string(url, wrap_exceptions=True, **options))
+
+    def admit(self, request, response, route: Route, authorise: Callable) -> None:
+        """Runs `authorise(request, route)` (query check, then 401/403, setting `request.context.uow`) between
+        the address's check and the client's count; 429 when the client is over its limit."""
+        if not self.enabled or exempt(route):
+            authorise(request, route)
+            return
+        kind = request_class(request, route)
+        address = ("address", request.remote_addr or "unknown")
+        if request.get_header("Authorization") is not None:
+            self._count(response, kind, address, test_only=True)
+        try:
+            authorise(request, route)
+        finally:  # a 400, 401, 403 or 503 counts (and carries the headers) as well
+            self._count(response, kind, self._client(request, address))
+
+    @staticmethod
+    def _client(request, address: tuple[str, str]) -> tuple[str, str]:
+        actor = getattr(getattr(request.context, "uow", None), "actor", None)
+        token_id = getattr(actor, "token_id", None)
+        return ("token", str(token_id)) if token_id is not None else address
+
+    def _count(self, response, kind: str, client: tuple[str, str], test_only: bool = False) -> None:
+        if time.monotonic() < self.paused_until:
+            return  # the storage failed a moment ago: fail open, and do not wait on it again yet
+        item, key = self.items[kind], (self.prefix, kind, *client)
+        try:
+            allowed = self.limiter.test(item, *key) if test_only else self.limiter.hit(item, *key)
+            reset, remaining = self.limiter.get_window_stats(item, *key)
+        except StorageError as exc:
+            self._pause(exc)
+            return
+        wait = max(0, math.ceil(reset - time.time()))
+        response.set_header("RateLimit-Limit", str(item.amount))
+        response.set_header("RateLimit-Remaining", str(max(0, remaining)))
+        response.set_header("RateLimit-Reset", str(wait))
+        if not allowed:
+            message = f"this {client[0]} made more {kind} than its limit of {item}; retry in {max(1, wait)} s"
+            raise ApiError(falcon.HTTP_429, {"rate_limit": message}, headers={"Retry-After": str(max(1, wait))})
+
+    def _pause(self, exc: StorageError) -> None:
+        log.warning(
+            "rate limits: the storage failed (%s: %s); requests pass unlimited for %d s",
+            type(exc.storage_error).__name__,
+            str(exc.storage_error)[:200],
+            PAUSE_S,
+        )
+        self.paused_until = time.monotonic() + PAUSE_S
