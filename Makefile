@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format fuzz bench bench-migration bench-auth clean
+.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 ## Start iris on IRIS_HOST:IRIS_PORT (default 127.0.0.1:8000); embedded PostgreSQL unless a database is configured.
 run: $(VENV)/.installed
-	$(BIN)/iris serve --migrate
+	IRIS_LOG_FORMAT=$${IRIS_LOG_FORMAT:-text} $(BIN)/iris serve --migrate
 
 ## Run the whole test suite (embedded PostgreSQL, or TEST_DATABASE_URL's server).
 test: $(VENV)/.installed-test
@@ -52,6 +52,10 @@ bench-migration: $(VENV)/.installed-test
 ## GET /tickets/{id} with and without a token, side by side on one server (wrk); record it in docs/performance.md.
 bench-auth: $(VENV)/.installed-test
 	$(BIN)/python bench/auth_bench.py
+
+## /health and GET /tickets/1 with 200 held connections, per gunicorn worker class; record it in docs/reliability.md.
+bench-slow-clients: $(VENV)/.installed-test
+	$(BIN)/python bench/slow_clients.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

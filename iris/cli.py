@@ -20,35 +20,40 @@ log = logging.getLogger("iris.cli")
 
 
 def _serve(args, settings) -> int:
-    settings = replace(
-        settings,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-    )
+    from iris.logs import configure_for_commands
+    from iris.server import serve
+
+    configure_for_commands(settings.log_format, settings.log_level)  # gunicorn keeps the same format
+    settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     url = migrate.database_url(settings)
     print(f"iris: database {safe_url(url)}" + (" (embedded)" if settings.uses_embedded_db else ""), file=sys.stderr)
-    if args.migrate:
-        migrate.upgrade(url, lock_timeout=settings.migration_lock_timeout)
-    else:
-        try:
-            migrate.require_current(
-                url, settings.connect_timeout_s, remedy=f"{migrate.UPGRADE_FIRST}, or serve with --migrate"
-            )
-        except OperationalError as exc:
-            # Serving anyway is what lets iris start before its database does; requests answer 503 meanwhile.
-            print(
-                f"iris serve: could not check the database's migrations, serving anyway: {driver_message(exc)}",
-                file=sys.stderr,
-            )
+    _migrate_or_check(args, settings, url)
     if settings.auth_open:
         log.warning(
             "IRIS_AUTH is open: requests without a token act as the admin `anonymous`; "
             "set IRIS_AUTH=required before anyone else can reach this server"
         )
-    from iris.server import serve
-
-    serve(settings.with_database_url(url), workers=args.workers or settings.workers)
+    # What `iris serve` is told on its command line wins over gunicorn.conf.py and GUNICORN_CMD_ARGS.
+    overrides = {"bind": f"{settings.host}:{settings.port}"} if (args.host or args.port) else {}
+    if args.workers:
+        overrides["workers"] = args.workers
+    serve(settings.with_database_url(url), workers=settings.workers, overrides=overrides)
     return 0
+
+
+def _migrate_or_check(args, settings, url) -> None:
+    if args.migrate:
+        migrate.upgrade(url, lock_timeout=settings.migration_lock_timeout)
+        return
+    try:
+        remedy = f"{migrate.UPGRADE_FIRST}, or serve with --migrate"
+        migrate.require_current(url, settings.connect_timeout_s, remedy=remedy)
+    except OperationalError as exc:
+        # Serving anyway is what lets iris start before its database does; requests answer 503 meanwhile.
+        print(
+            f"iris serve: could not check the database's migrations, serving anyway: {driver_message(exc)}",
+            file=sys.stderr,
+        )
 
 
 def _db(args, settings) -> int:
@@ -204,6 +209,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("iris.access").setLevel(logging.WARNING)  # `iris tickets` serves in process: no access lines
     try:
         settings = load_settings()
         status = args.handler(args, settings)

@@ -40,6 +40,8 @@ class Settings:
     workers: int = 2
     data_dir: Path = Path(".iris")
     log_level: str = "INFO"
+    log_format: str = "json"  # IRIS_LOG_FORMAT: json lines, or text for people (make run)
+    client_timeout_s: int = 30  # a request body must arrive within this; so must each write of the answer
     connect_timeout_s: int = 5
     statement_timeout_ms: int = 15000
     max_body_bytes: int = 1024 * 1024
@@ -172,6 +174,8 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         workers=_int(env, "IRIS_WORKERS", 2, minimum=1),
         data_dir=Path(env.get("IRIS_DATA_DIR") or ".iris"),
         log_level=(env.get("IRIS_LOG_LEVEL") or "INFO").upper(),
+        log_format=_choice(env, "IRIS_LOG_FORMAT", ("json", "text")) or "json",
+        client_timeout_s=_int(env, "IRIS_CLIENT_TIMEOUT", 30, minimum=1),
         connect_timeout_s=_int(env, "IRIS_DB_CONNECT_TIMEOUT", 5, minimum=1),
         statement_timeout_ms=_int(env, "IRIS_DB_STATEMENT_TIMEOUT_MS", 15000, minimum=0),
         max_body_bytes=_int(env, "IRIS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),

@@ -16,8 +16,9 @@ def url_string(url: URL) -> str:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The test process's environment without any iris or database settings, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IRIS_", "DATABASE_URL", "TEST_DATABASE_URL"))}
+    """The test process's environment without any iris, database or gunicorn settings, plus `extra`."""
+    settings = ("IRIS_", "DATABASE_URL", "TEST_DATABASE_URL", "GUNICORN_CMD_ARGS", "PROMETHEUS_MULTIPROC_DIR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(settings)}
     env.update(extra)
     return env
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 import iris
 from iris import migrate
-from iris.api import access, comments, docs, error_handlers, health, tickets, users, workflows
+from iris.api import access, comments, docs, error_handlers, health, metrics, tickets, users, workflows
 from iris.api.middleware import (
     AppState,
     NoBodyStatuses,
@@ -20,13 +20,16 @@ from iris.api.middleware import (
 )
 from iris.api.openapi import build_document
 from iris.api.rate_limits import RateLimits
+from iris.api.request_log import RequestLog
 from iris.api.request_parsing import check_query
 from iris.api.routes import Route
 from iris.api.token_cache import TokenCache
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory
 
-ROUTES = tickets.ROUTES + comments.ROUTES + workflows.ROUTES + users.ROUTES + health.ROUTES + docs.ROUTES
+ROUTES = (
+    tickets.ROUTES + comments.ROUTES + workflows.ROUTES + users.ROUTES + health.ROUTES + metrics.ROUTES + docs.ROUTES
+)
 
 _app_numbers = itertools.count(1)
 
@@ -55,6 +58,7 @@ raw_output.content_type = "application/octet-stream"
 def _bind(route: Route, limits: RateLimits):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
+        request.context.route = route  # for the access line and the metrics' route label
         # 429 over the client's limit: by address before the token is read, by token once it is known
         limits.admit(request, response, route, _authorise)
         return route.handler(request, response)
@@ -71,11 +75,12 @@ def _authorise(request, route: Route) -> None:
     request.context.uow = access.unit_of_work_for(request, route.policy)
 
 
-def build_api(state: AppState, settings: Settings) -> hug.API:
+def build_api(state: AppState, settings: Settings, engine: Engine) -> hug.API:
     # hug keys APIs by module name, so each app gets its own name and its own route table.
     api = hug.API(f"iris.api.app_{next(_app_numbers)}")
     api.future = True  # no comma-splitting of query values
-    api.http.add_middleware(RequestBody(settings.max_body_bytes))
+    api.http.add_middleware(RequestLog(engine))
+    api.http.add_middleware(RequestBody(settings.max_body_bytes, settings.client_timeout_s))
     api.http.add_middleware(UnitOfWorkPerRequest(state))
     api.http.add_middleware(NoBodyStatuses())
     api.http.add_middleware(OneAllowList())
@@ -102,7 +107,7 @@ def create_app(settings: Settings) -> App:
     )
     state = AppState(make_session_factory(engine), settings, migrate.revisions())
     state.token_cache = TokenCache(settings.auth_cache_seconds)
-    api = build_api(state, settings)
+    api = build_api(state, settings, engine)
     state.openapi = build_document(api, title="iris", version=iris.__version__, auth_open=settings.auth_open)
     falcon_api = api.http.server(default_not_found=False)
     falcon_api.req_options.keep_blank_qs_values = True  # `?status=` is an error to report, not nothing

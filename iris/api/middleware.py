@@ -1,5 +1,7 @@
 """Per-request plumbing: bounded bodies, path parameters, and one unit of work per request."""
 
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,17 +18,49 @@ from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class RequestBody:
-    """Reads the body once, refusing more than `max_bytes`, chunked or not, and keeps it on the request."""
+class TooSlow(Exception):
+    """The client did not send its body in time."""
 
-    def __init__(self, max_bytes: int):
+
+@contextmanager
+def at_most(seconds: int):
+    """Bounds the whole body read. Under gevent (iris's worker class) the read is interrupted wherever it
+    waits; under gunicorn's sync worker, gunicorn's own worker timeout bounds it instead."""
+    gevent = sys.modules.get("gevent")
+    if gevent is None or not gevent.monkey.is_module_patched("socket"):
+        yield
+        return
+    with gevent.Timeout(seconds, TooSlow):
+        yield
+
+
+class RequestBody:
+    """Reads the body once, refusing more than `max_bytes`, chunked or not, and keeps it on the request.
+
+    A body that has not arrived after `timeout_s` is a 408, and every later read or write on the
+    connection waits at most that long (a client that stops reading its answer lets go of it too)."""
+
+    def __init__(self, max_bytes: int, timeout_s: int):
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     def process_request(self, req, resp) -> None:
         req.context.raw_body = b""
         req.context.path_params = {}
+        client = req.env.get("gunicorn.socket")
+        if client is not None:
+            client.settimeout(self.timeout_s)
         if req.method not in BODY_METHODS:
             return
+        try:
+            with at_most(self.timeout_s):
+                self._read(req)
+        except (TooSlow, TimeoutError):
+            # gunicorn discards the rest of the body (if it ever comes) before reading a next request, and
+            # drops the connection when that takes longer than its keepalive.
+            raise ApiError(falcon.HTTP_408, {"body": f"did not arrive within {self.timeout_s} seconds"}) from None
+
+    def _read(self, req) -> None:
         too_large = ApiError(falcon.HTTP_413, {"body": f"must not exceed {self.max_bytes} bytes"})
         length = req.content_length
         if length is not None:

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel
 
-from iris.api import access
+from iris.api import access, rate_limits
 from iris.api.routes import Answer, Header, Route
 from iris.schemas import ErrorBody
 
@@ -25,11 +25,17 @@ BEARER_AUTH = {
 }
 # Rate limits (iris/api/rate_limits.py): every route but the public ones and these may answer 429, and every
 # answer of a limited route carries the RateLimit-* headers (when IRIS_RATE_LIMITS is on).
-RATE_LIMIT_EXEMPT_PATHS = frozenset({"/metrics"})
 RATE_LIMIT_HEADERS = {
     "RateLimit-Limit": "requests allowed in the window, for this client and class of request (reads, writes, searches)",
     "RateLimit-Remaining": "requests left in the window",
     "RateLimit-Reset": "seconds until the oldest counted request leaves the window",
+}
+# Every answer echoes the request id (iris/api/request_log.py).
+REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID = {
+    "description": "the request's id, on every log line about it: the client's X-Request-ID when it is at most 128 of "
+    "A-Z a-z 0-9 . _ : / + = @ - (other characters are removed), otherwise a new one",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 128},
 }
 RATE_LIMITED = Answer(
     "Too many requests from this client (its token, else its address) for this class of request; "
@@ -197,7 +203,7 @@ def _operation(route: Route, method: str, components: _Components, auth_open: bo
 
 
 def rate_limited(route: Route) -> bool:
-    return route.policy != access.PUBLIC and route.path not in RATE_LIMIT_EXEMPT_PATHS
+    return not rate_limits.exempt(route)
 
 
 def _responses(route: Route, components: _Components, head: bool) -> dict[str, Any]:
@@ -206,10 +212,9 @@ def _responses(route: Route, components: _Components, head: bool) -> dict[str, A
     if limited:
         answers = {**answers, 429: RATE_LIMITED}
     responses = {str(code): _answer(answer, components, with_body=not head) for code, answer in sorted(answers.items())}
-    if limited:
-        for response in responses.values():
-            headers = response.setdefault("headers", {})
-            headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS})
+    shared = [REQUEST_ID_HEADER, *RATE_LIMIT_HEADERS] if limited else [REQUEST_ID_HEADER]
+    for response in responses.values():
+        response.setdefault("headers", {}).update({name: {"$ref": f"#/components/headers/{name}"} for name in shared})
     return responses
 
 
@@ -241,8 +246,11 @@ def build_document(hug_api, *, title: str, version: str, auth_open: bool = False
         "components": {
             "schemas": dict(sorted(components.schemas.items())),
             "headers": {
-                name: {"description": description, "schema": {"type": "integer", "minimum": 0}}
-                for name, description in RATE_LIMIT_HEADERS.items()
+                REQUEST_ID_HEADER: REQUEST_ID,
+                **{
+                    name: {"description": description, "schema": {"type": "integer", "minimum": 0}}
+                    for name, description in RATE_LIMIT_HEADERS.items()
+                },
             },
             "securitySchemes": {"bearerAuth": BEARER_AUTH},
         },

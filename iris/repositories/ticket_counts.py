@@ -10,6 +10,11 @@ class TicketCountsRepository:
     def __init__(self, session: Session):
         self.session = session
 
+    def totals(self) -> list[tuple[str, str, int]]:
+        c = ticket_counts.c
+        query = select(c.workflow, c.status, func.sum(c.tickets)).group_by(c.workflow, c.status)
+        return [(w, s, int(n)) for w, s, n in self.session.execute(query.order_by(c.workflow, c.status))]
+
     def differences(self) -> list[tuple[str, str, int, int]]:
         """(workflow, status, kept, actual) wherever `ticket_counts` disagrees with the tickets.
 

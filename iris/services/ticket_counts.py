@@ -13,6 +13,12 @@ class Drift:
     actual: int
 
 
+def totals(uow: UnitOfWork) -> list[tuple[str, str, int]]:
+    """(workflow, status, tickets) from the kept totals: a few rows, whatever the number of tickets."""
+    with uow:
+        return uow.ticket_counts.totals()
+
+
 def check(uow: UnitOfWork) -> list[Drift]:
     """Where the kept totals are wrong; empty when every total is exact. Changes nothing."""
     with uow:

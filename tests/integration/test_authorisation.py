@@ -63,6 +63,7 @@ MATRIX = [
     ("PUT", "/workflows/{name}", WORKFLOW, only(200, "admin")),
     ("GET", "/tickets/{ticket_id}/transitions", None, everyone(200)),
     ("POST", "/tickets/{ticket_id}/transitions", {"to": "In Progress"}, only(200, "assignee", "agent", "admin")),
+    ("GET", "/metrics", None, everyone(200)),
     ("GET", "/health", None, "public"),
     ("GET", "/ready", None, "public"),
     ("GET", "/live", None, "public"),
