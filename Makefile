@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients clean
+.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients bench-throughput clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench-auth: $(VENV)/.installed-test
 ## /health and GET /tickets/1 with 200 held connections, per gunicorn worker class; record it in docs/reliability.md.
 bench-slow-clients: $(VENV)/.installed-test
 	$(BIN)/python bench/slow_clients.py
+
+## iris (prod settings: token, rate limits, JSON logs) beside a bare hug endpoint, req/s and RSS (wrk, ~5 min);
+## record it in docs/performance.md. BENCH_SECONDS, BENCH_ROUNDS, BENCH_TICKETS, BENCH_ONLY=get,put,list,comments.
+bench-throughput: $(VENV)/.installed-test
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
