@@ -35,11 +35,14 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## A long schemathesis run with a random seed; its figures go to .iris/fuzz-report.json (quote them in docs/reliability.md).
+## A long schemathesis run with a random seed (figures in .iris/fuzz-report.json), then the hostile-input
+## properties (bodies, cursors, searches, query strings, headers past the schema) with IRIS_HOSTILE_EXAMPLES each.
 fuzz: $(VENV)/.installed-test
 	mkdir -p .iris
 	IRIS_FUZZ_EXAMPLES=$${IRIS_FUZZ_EXAMPLES:-1500} IRIS_FUZZ_SEED=random IRIS_FUZZ_REPORT=.iris/fuzz-report.json \
 		$(BIN)/python -m pytest tests/integration/test_fuzz.py -s $(PYTEST_ARGS)
+	IRIS_HOSTILE_EXAMPLES=$${IRIS_HOSTILE_EXAMPLES:-5000} $(BIN)/python -m pytest tests/integration/test_hostile_input.py \
+		--hypothesis-show-statistics $(PYTEST_ARGS)
 
 ## GET /tickets latency at 10k and 1M tickets through gunicorn; writes docs/performance-results.md (~10 min).
 bench: $(VENV)/.installed-test

@@ -148,7 +148,8 @@ def test_no_body_to_the_user_and_token_routes_answers_a_server_error(client, bod
 def test_no_username_in_a_path_answers_a_server_error(client, name):
     from urllib.parse import quote
 
-    for path in (f"/users/{quote(name.encode('utf-8', 'surrogatepass'), safe='')}", f"/users/{quote(name)}/tokens"):
+    segment = quote(name.encode("utf-8", "surrogatepass"), safe="")  # lone surrogates: bytes no UTF-8 decoder takes
+    for path in (f"/users/{segment}", f"/users/{segment}/tokens"):
         answer = client.get(path, expect_errors=True)
         assert answer.status_int < 500, (path, answer.text)
 
@@ -180,3 +181,43 @@ def test_no_authorization_header_answers_anything_but_401_when_tokens_are_requir
     answer = required_client.get("/tickets", headers={"Authorization": header}, expect_errors=True)
     assert answer.status_int == 401, (header, answer.text)
     assert answer.json == {"errors": {"authorization": "send a valid API token: Authorization: Bearer <token>"}}
+
+
+# Every query parameter of the list (and some no route knows), repeated or not, with any text: what a
+# hand-built URL or a hostile client sends past the schema.
+LIST_PARAMS = st.sampled_from(
+    ["status", "open", "assignee", "reporter", "q", "overdue", "due_before", "due_after", "created_before",
+     "created_after", "updated_before", "updated_after", "sort", "limit", "cursor", "include", "workflow", "x"]
+)  # fmt: skip
+QUERY = st.lists(st.tuples(LIST_PARAMS, st.text(alphabet=ANY_CHAR, max_size=300)), min_size=1, max_size=6)
+
+
+@given(query=QUERY)
+@HOSTILE
+def test_no_query_string_answers_a_server_error(client, query):
+    from urllib.parse import quote
+
+    raw = "&".join(f"{name}={quote(value.encode('utf-8', 'surrogatepass'), safe='')}" for name, value in query)
+    for path in ("/tickets", "/tickets/1/comments", "/workflows", "/users", "/tickets/1/history"):
+        answer = client.get(f"{path}?{raw}", expect_errors=True)
+        assert answer.status_int < 500, (path, raw[:300], answer.text)
+
+
+# Header values a client may send (HTTP allows any Latin-1 text past the first character) on a write.
+HEADER_VALUE = st.text(alphabet=LATIN1, max_size=300)
+WRITE_HEADERS = st.dictionaries(
+    st.sampled_from(["If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID", "Content-Type"]),
+    HEADER_VALUE,
+    min_size=1,
+)
+
+
+@given(headers=WRITE_HEADERS)
+@HOSTILE
+def test_no_header_on_a_read_or_a_write_answers_a_server_error(client, headers):
+    headers = {name: value.strip() for name, value in headers.items()}
+    body = json.dumps({"title": "x"}).encode()
+    for method, path in (("PATCH", "/tickets/1"), ("POST", "/tickets"), ("GET", "/tickets/1"), ("PUT", "/tickets")):
+        answer = client.request(path, method=method, body=b"" if method == "GET" else body,
+                                headers=headers, expect_errors=True)  # fmt: skip
+        assert answer.status_int < 500, (method, path, headers, answer.text)
