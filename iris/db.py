@@ -1,10 +1,12 @@
 """Engine and sessions. Nothing here runs at import time; the app factory and the CLI call it."""
 
+import select
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
@@ -21,15 +23,29 @@ def make_engine(
     }
     if url.host:  # keepalives only mean something over TCP
         connect_args.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=connect_timeout_s,
         connect_args=connect_args,
         hide_parameters=True,  # bound values are user text (and tokens' hashes): never in logs or errors
     )
+    event.listen(engine.pool, "checkout", discard_if_ended_by_server)
+    return engine
+
+
+def discard_if_ended_by_server(dbapi_connection, connection_record, connection_proxy) -> None:
+    """What pool_pre_ping is for (a restart, pg_terminate_backend, an idle timeout on the server) without its
+    `SELECT 1` round trip on every checkout: a pooled connection has no query in flight, so anything readable
+    on its socket is the server's goodbye (a FATAL message, or end of file), found by a poll that returns at
+    once. The pool then opens a new connection in its place. A peer that vanished without a word is left to
+    TCP keepalives and the statement timeout (a 503 for that request)."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([dbapi_connection], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server ended this connection")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

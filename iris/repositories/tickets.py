@@ -2,10 +2,10 @@
 
 from typing import Any, Optional
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, true
+from sqlalchemy.orm import Session, aliased
 
-from iris.models import Ticket
+from iris.models import Comment, Ticket
 
 
 class TicketRepository:
@@ -21,6 +21,28 @@ class TicketRepository:
 
     def get(self, ticket_id: int) -> Optional[Ticket]:
         return self.session.get(Ticket, ticket_id)
+
+    def with_recent_comments(self, ticket_id: int, limit: int) -> Optional[tuple[Ticket, list[Comment], int]]:
+        """The ticket, its `limit` newest comments (oldest first) and its total of comments, in one statement:
+        a lateral join, so the comments' index answers it whatever their number."""
+        recent = (
+            select(Comment, func.count().over().label("total"))
+            .where(Comment.ticket_id == Ticket.ticket_id)
+            .order_by(Comment.comment_id.desc())
+            .limit(limit)
+            .lateral("recent")
+        )
+        comment = aliased(Comment, recent)
+        rows = self.session.execute(
+            select(Ticket, comment, recent.c.total)
+            .outerjoin(recent, true())
+            .where(Ticket.ticket_id == ticket_id)
+            .order_by(recent.c.comment_id)
+        ).all()
+        if not rows:
+            return None
+        comments = [row[1] for row in rows if row[1] is not None]
+        return rows[0][0], comments, rows[0][2] or 0
 
     def get_for_update(self, ticket_id: int) -> Optional[Ticket]:
         """The ticket, row-locked until the transaction ends, so concurrent moves queue behind each other."""

@@ -58,9 +58,10 @@ def get_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
 
 
 def get_ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketWithComments:
-    """The ticket, its most recent comments and their total: two queries, however many comments."""
-    with uow:
-        return with_comments(uow, get_ticket(uow, ticket_id))
+    """The ticket, its most recent comments and their total: one query, however many comments."""
+    with uow.read_only():
+        detail = uow.tickets.with_recent_comments(ticket_id, RECENT_COMMENTS)
+        return TicketWithComments(*found(detail, "ticket", ticket_id))
 
 
 def with_comments(uow: UnitOfWork, ticket: Ticket) -> TicketWithComments:

@@ -61,6 +61,14 @@ class UnitOfWork(abc.ABC):
         self.placeholders = placeholders
         self.journal = Changeset(actor.username)
         self._entered = False
+        self.reads_only = False
+
+    def read_only(self) -> "UnitOfWork":
+        """Says the use case only reads (`with uow.read_only():`). PostgreSQL's READ COMMITTED gives every
+        statement its own snapshot inside a transaction as outside one, so such a use case is run without
+        a transaction: no BEGIN and no ROLLBACK, two round trips of their own. Writing in it is an error."""
+        self.reads_only = True
+        return self
 
     def __enter__(self) -> "UnitOfWork":
         if self._entered:
@@ -102,6 +110,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         super().__init__(actor, placeholders)
         self._session_factory = session_factory
         self._session: Optional[Session] = None
+        self._autocommit = None  # the driver connection lent in autocommit mode to a read-only use case
 
     @property
     def session(self) -> Session:
@@ -123,6 +132,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def _begin(self) -> None:
         if "tickets" in self.__dict__:
+            self._read_without_transaction()
             return
         session = self.session
         self.tickets = TicketRepository(session)
@@ -135,14 +145,27 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.schema = SchemaRepository(session)
         self.users = UserRepository(session)
         self.tokens = TokenRepository(session)
+        self._read_without_transaction()
 
     def _commit(self) -> None:
+        if self.reads_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
+
+    def _read_without_transaction(self) -> None:
+        # Only if nothing ran yet: a token read before the use case has begun a transaction, which it keeps.
+        # psycopg2's autocommit flag is the driver's own (no round trip either way); SQLAlchemy's AUTOCOMMIT
+        # isolation level would cost a `SET default_transaction_isolation` when the connection is returned.
+        if self.reads_only and not self.session.in_transaction():
+            self._autocommit = self.session.connection().connection.dbapi_connection
+            self._autocommit.autocommit = True
 
     def close(self) -> None:
         self._closed = True
         for name in REPOSITORIES:
             self.__dict__.pop(name, None)  # a closed session must not be used again through them
+        if self._autocommit is not None:
+            self._autocommit.autocommit, self._autocommit = False, None  # as the pool lent it
         if self._session is not None:
             session, self._session = self._session, None
             # Rolls back what was not committed and returns the connection, without expiring what was read.

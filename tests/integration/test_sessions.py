@@ -1,5 +1,9 @@
 """One session per request: whatever happens, its connection goes back to the pool."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 from sqlalchemy import text
 
 from iris.repositories.tickets import TicketRepository
@@ -36,3 +40,36 @@ def test_a_failed_use_case_leaves_no_half_written_data(client, app, monkeypatch)
     monkeypatch.undo()
     assert client.get("/tickets").json == []
     assert app.engine.pool.checkedout() == 0
+
+
+def test_pooled_connections_the_server_ended_are_replaced_without_a_failed_request(client, app):
+    """What pool_pre_ping did, without its round trip: after a restart (here: every backend of the pool
+    terminated, as a restart or an idle timeout does), the next requests are answered, none with a 503."""
+    created = client.put_json("/tickets", {"title": "survivor"}).json
+    with ThreadPoolExecutor(4) as pool:  # several connections in the pool, not just one
+        list(pool.map(lambda _: client.get(f"/tickets/{created['ticket_id']}"), range(8)))
+    pooled = app.engine.pool.checkedin()
+    assert pooled >= 1
+    admin = app.engine.connect()
+    admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND application_name = 'iris' AND pid <> pg_backend_pid()"))  # fmt: skip
+    admin.commit()
+    admin.close()
+    time.sleep(0.2)  # the goodbye reaches the sockets
+    for _ in range(pooled + 2):
+        assert client.get(f"/tickets/{created['ticket_id']}").json["title"] == "survivor"
+
+
+def test_a_read_only_use_case_runs_without_a_transaction_and_hands_the_connection_back_as_it_was(app):
+    from iris.db import make_session_factory
+    from iris.services.identity import ANONYMOUS
+    from iris.services.unit_of_work import SqlAlchemyUnitOfWork
+
+    uow = SqlAlchemyUnitOfWork(make_session_factory(app.engine), ANONYMOUS)
+    with uow.read_only():
+        uow.tickets.get(1)
+        driver = uow.session.connection().connection.dbapi_connection
+        assert driver.autocommit is True, "no BEGIN, so no ROLLBACK either"
+        with pytest.raises(RuntimeError, match="read-only"):
+            uow.commit()
+    assert driver.autocommit is False, "the next borrower gets a transactional connection"

@@ -116,6 +116,14 @@ class FakeTicketRepository(Repository):
 
     get_for_update = get  # one transaction at a time: nothing to lock against
 
+    def with_recent_comments(self, ticket_id: int, limit: int) -> Optional[tuple[Ticket, list[Comment], int]]:
+        ticket = self.get(ticket_id)
+        if ticket is None:
+            return None
+        mine = [c for c in self.tx.state.comments.values() if c.ticket_id == ticket_id]
+        mine.sort(key=lambda c: c.comment_id)
+        return ticket, mine[-limit:] if limit else [], len(mine)
+
     def lock_many(self, ticket_ids: list[int]) -> dict[int, Ticket]:
         return {i: self.tx.state.tickets[i] for i in sorted(ticket_ids) if i in self.tx.state.tickets}
 
