@@ -2,10 +2,10 @@
 
 from typing import Any, Optional
 
-from sqlalchemy import delete, func, select, true
+from sqlalchemy import delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
-from iris.models import Comment, Ticket
+from iris.models import Comment, Ticket, Workflow
 
 
 class TicketRepository:
@@ -18,6 +18,16 @@ class TicketRepository:
         self.session.flush()
         self.session.refresh(ticket)  # server defaults: created, updated
         return ticket
+
+    def open(self, workflow: str, **fields: Any) -> Optional[Ticket]:
+        """A new ticket in the initial status of `workflow`, written and read back in one statement (INSERT
+        ... SELECT the status from the workflow ... RETURNING, triggers' values included); None when there
+        is no such workflow."""
+        columns = Ticket.__table__.c
+        values = [literal(value, columns[name].type).label(name) for name, value in fields.items()]
+        source = select(*values, Workflow.name, Workflow.initial_status).where(Workflow.name == workflow)
+        statement = insert(Ticket).from_select([*fields, "workflow", "status"], source).returning(Ticket)
+        return self.session.scalars(statement).one_or_none()
 
     def get(self, ticket_id: int) -> Optional[Ticket]:
         return self.session.get(Ticket, ticket_id)

@@ -40,12 +40,11 @@ def open_ticket(uow: UnitOfWork, data: TicketCreate, key: Optional[KeyUse] = Non
     """A new ticket, in the initial status of its workflow; with `key`, at most once."""
 
     def create() -> Ticket:
-        workflow = uow.workflows.get(data.workflow)
-        if workflow is None:
-            raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
         may_assign(uow.actor, data.assignee)
-        fields = {**data.model_dump(), "assignee": assignable(uow, data.assignee)}
-        ticket = uow.tickets.add(**fields, status=workflow.initial, reporter=uow.actor.username)
+        fields = {**data.model_dump(exclude={"workflow"}), "assignee": assignable(uow, data.assignee)}
+        ticket = uow.tickets.open(data.workflow, **fields, reporter=uow.actor.username)
+        if ticket is None:
+            raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
         uow.journal.add(ticket.ticket_id, "created", new=snapshot(ticket))
         return ticket
 
