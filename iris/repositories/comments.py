@@ -1,21 +1,24 @@
 from typing import Optional, Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from iris.models import Comment
+from iris.models import Comment, Ticket
 
 
 class CommentRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def add(self, ticket_id: int, body: str, author: str) -> Comment:
-        comment = Comment(ticket_id=ticket_id, body=body, author=author)
-        self.session.add(comment)
-        self.session.flush()
-        self.session.refresh(comment)
-        return comment
+    def add(self, ticket_id: int, body: str, author: str) -> Optional[Comment]:
+        """The new comment, written and read back in one statement; None when there is no such ticket.
+
+        The ticket's triggers bump its version (and take its row lock) in the same statement."""
+        source = select(Ticket.ticket_id, literal(body, Text()), literal(author, Text())).where(
+            Ticket.ticket_id == ticket_id
+        )
+        statement = insert(Comment).from_select(["ticket_id", "body", "author"], source).returning(Comment)
+        return self.session.scalars(statement).one_or_none()
 
     def get(self, comment_id: int) -> Optional[Comment]:
         return self.session.get(Comment, comment_id)

@@ -17,9 +17,7 @@ def comment_on(
     author = author_of(uow.actor, data.author if "author" in data.model_fields_set else None)
 
     def create() -> Comment:
-        if uow.tickets.get_for_update(ticket_id) is None:
-            raise NotFound("ticket", ticket_id)
-        comment = uow.comments.add(ticket_id, data.body, author)
+        comment = found(uow.comments.add(ticket_id, data.body, author), "ticket", ticket_id)
         uow.journal.add(ticket_id, "comment_added", "comments", new=_shown(comment))
         return comment
 
