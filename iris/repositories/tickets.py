@@ -1,11 +1,30 @@
 """Tickets one at a time: add, read, lock, change and delete."""
 
+import functools
 from typing import Any, Optional
 
-from sqlalchemy import delete, func, insert, literal, select, true
+from sqlalchemy import Select, bindparam, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
 from iris.models import Comment, Ticket, Workflow
+
+
+@functools.lru_cache(maxsize=4)
+def _with_recent_comments(limit: int) -> Select:
+    # Built once: making the lateral subquery and its aliased entity cost more than running the statement.
+    recent = (
+        select(Comment, func.count().over().label("total"))
+        .where(Comment.ticket_id == Ticket.ticket_id)
+        .order_by(Comment.comment_id.desc())
+        .limit(limit)
+        .lateral("recent")
+    )
+    return (
+        select(Ticket, aliased(Comment, recent), recent.c.total)
+        .outerjoin(recent, true())
+        .where(Ticket.ticket_id == bindparam("ticket_id"))
+        .order_by(recent.c.comment_id)
+    )
 
 
 class TicketRepository:
@@ -35,20 +54,7 @@ class TicketRepository:
     def with_recent_comments(self, ticket_id: int, limit: int) -> Optional[tuple[Ticket, list[Comment], int]]:
         """The ticket, its `limit` newest comments (oldest first) and its total of comments, in one statement:
         a lateral join, so the comments' index answers it whatever their number."""
-        recent = (
-            select(Comment, func.count().over().label("total"))
-            .where(Comment.ticket_id == Ticket.ticket_id)
-            .order_by(Comment.comment_id.desc())
-            .limit(limit)
-            .lateral("recent")
-        )
-        comment = aliased(Comment, recent)
-        rows = self.session.execute(
-            select(Ticket, comment, recent.c.total)
-            .outerjoin(recent, true())
-            .where(Ticket.ticket_id == ticket_id)
-            .order_by(recent.c.comment_id)
-        ).all()
+        rows = self.session.execute(_with_recent_comments(limit), {"ticket_id": ticket_id}).all()
         if not rows:
             return None
         comments = [row[1] for row in rows if row[1] is not None]
