@@ -233,7 +233,12 @@ def check(bare: str, base: str, secret: str, first: int) -> list[str]:
     return notes
 
 
-def measure(kind: Kind, urls: dict[str, str], script: str, secret: str, masters: dict[str, int]) -> dict:
+def meters(master: int, url) -> tuple[wrk.CpuMeter, wrk.CpuMeter]:
+    """CPU time of a server's workers and (for iris, whose database `url` is) of its PostgreSQL backends."""
+    return wrk.CpuMeter(lambda: wrk.worker_pids(master)), wrk.CpuMeter(lambda: backends(url) if url else [])
+
+
+def measure(kind: Kind, urls: dict[str, str], script: str, secret: str, masters: dict[str, int], url) -> dict:
     """Warm up, then ROUNDS runs per server (taking turns); each run with its workers' largest RSS."""
     headers = {"bare": (), "iris": (f"Authorization: Bearer {secret}",)}
     servers = ("bare", "iris") if kind.both else ("iris",)
@@ -242,9 +247,12 @@ def measure(kind: Kind, urls: dict[str, str], script: str, secret: str, masters:
     runs: dict[str, list[dict]] = {server: [] for server in servers}
     for round_no in range(ROUNDS):
         for server in (s for s in ORDERS[round_no % 2] if s in servers):
-            with wrk.RssSampler(masters[server]) as rss:
+            workers, postgres = meters(masters[server], url if server == "iris" else None)
+            with wrk.RssSampler(masters[server]) as rss, workers, postgres:
                 run = wrk.run(urls[server] + kind.path, script, SECONDS, headers[server])
             run["rss"] = rss.peak
+            run["cpu_workers"] = workers.spent / run["requests"] * 1e6  # µs a request
+            run["cpu_postgres"] = postgres.spent / run["requests"] * 1e6
             runs[server].append(run)
             print(
                 f"{kind.name}, round {round_no + 1}, {server}: {run['rps']:,.0f} req/s, p50 {run['p50']:.2f} ms, "
@@ -252,6 +260,13 @@ def measure(kind: Kind, urls: dict[str, str], script: str, secret: str, masters:
                 file=sys.stderr,
             )
     return runs
+
+
+def backends(url) -> list[int]:
+    """iris's PostgreSQL backends (the server is on this machine, so their CPU time is in /proc)."""
+    pids = query(url, "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND application_name = 'iris'")[0]  # fmt: skip
+    return pids or []
 
 
 def median(runs: list[dict], key: str) -> float:
@@ -280,15 +295,17 @@ def summary_table(results: dict[str, dict], by_name: dict[str, Kind]) -> list[st
 
 def runs_table(results: dict[str, dict], by_name: dict[str, Kind]) -> list[str]:
     rows = [
-        "| request | server | req/s per run (in order) | median req/s | median p50 | median p99 |",
-        "|---|---|---|---|---|---|",
+        "| request | server | req/s per run (in order) | median req/s | median p50 | median p99 "
+        "| CPU a request: workers + PostgreSQL |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, runs in results.items():
         for server, each in runs.items():
             per_run = ", ".join(f"{run['rps']:,.0f}" for run in each)
             rows.append(
                 f"| {by_name[name].label} | {server} | {per_run} | {median(each, 'rps'):,.0f} "
-                f"| {median(each, 'p50'):.2f} ms | {median(each, 'p99'):.2f} ms |"
+                f"| {median(each, 'p50'):.2f} ms | {median(each, 'p99'):.2f} ms "
+                f"| {median(each, 'cpu_workers'):,.0f} + {median(each, 'cpu_postgres'):,.0f} µs |"
             )
     return rows
 
@@ -376,7 +393,7 @@ def run(url, files: list[str], procs: dict) -> str:
         print(f"{server}: gunicorn master {master}, workers {sorted(idle[server])}", file=sys.stderr)
 
     loads = [wrk.load_average()]
-    results = {kind.name: measure(kind, urls, scripts[kind.name], secret, masters) for kind in kinds_run}
+    results = {kind.name: measure(kind, urls, scripts[kind.name], secret, masters, url) for kind in kinds_run}
     loads.append(wrk.load_average())
     metrics = requests.get(f"{urls['iris']}/metrics", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
     if metrics.status_code != 200 or "iris_http_requests_total" not in metrics.text:

@@ -64,6 +64,32 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class CpuMeter:
+    """CPU time that processes spent during a block, per request: `pids()` names them (read at both ends)."""
+
+    def __init__(self, pids):
+        self.pids = pids
+
+    def __enter__(self) -> "CpuMeter":
+        self.before = {pid: cpu_seconds(pid) for pid in self.pids()}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.spent = sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in self.pids())
+
+
 def rss_now(master: int) -> dict[int, float]:
     return {pid: rss for pid in worker_pids(master) if (rss := rss_mib(pid)) is not None}
 
