@@ -63,8 +63,7 @@ WARMUP_SECONDS = min(int(os.environ.get("BENCH_WARMUP_SECONDS", "5")), SECONDS)
 WORKERS = 2
 CLI_TIMEOUT = 300  # seconds, for each `iris` command (the seed is the slowest)
 RATE_LIMIT = "1000000/second"  # never reached; see the module's docstring for why per second
-# The two servers take turns; the order flips every round so a drifting machine favours neither.
-ORDERS = [("bare", "iris"), ("iris", "bare")]
+# The servers take turns; the order reverses every round so a drifting machine favours none of them.
 TUTORIAL_TICKET = {"title": "A new ticket", "assignee": "jchittum", "description": "Get this done ASAP"}
 KIND_NAMES = ("get", "put", "list", "comments")
 COMMENT = {"body": "Seen it too on the staging server; attaching the log."}
@@ -191,14 +190,15 @@ def iris_env(url, port: int, metrics_dir: str) -> dict:
     )
 
 
-def bare_command(port: int) -> list[str]:
-    """bench/bare_hug.py under iris's own gunicorn settings (iris/server.py), those that bear on throughput."""
+def bare_command(port: int, sync: bool = False) -> list[str]:
+    """bench/bare_hug.py under iris's own gunicorn settings (iris/server.py), those that bear on throughput;
+    with `sync`, under gunicorn's sync workers instead: the yardstick issue #24 was written against."""
     from iris.config import Settings
     from iris.server import iris_defaults
 
     d = iris_defaults(Settings(host="127.0.0.1", port=port), WORKERS)
     return [
-        *(sys.executable, "-m", "gunicorn", "-k", d["worker_class"], "-w", str(WORKERS)),
+        *(sys.executable, "-m", "gunicorn", "-k", "sync" if sync else d["worker_class"], "-w", str(WORKERS)),
         *("--worker-connections", str(d["worker_connections"]), "--keep-alive", str(d["keepalive"])),
         *("--timeout", str(d["timeout"]), "--graceful-timeout", str(d["graceful_timeout"])),
         *("-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "bench.bare_hug:app"),
@@ -240,13 +240,13 @@ def meters(master: int, url) -> tuple[wrk.CpuMeter, wrk.CpuMeter]:
 
 def measure(kind: Kind, urls: dict[str, str], script: str, secret: str, masters: dict[str, int], url) -> dict:
     """Warm up, then ROUNDS runs per server (taking turns); each run with its workers' largest RSS."""
-    headers = {"bare": (), "iris": (f"Authorization: Bearer {secret}",)}
-    servers = ("bare", "iris") if kind.both else ("iris",)
+    headers = {"bare": (), "bare-sync": (), "iris": (f"Authorization: Bearer {secret}",)}
+    servers = ("bare", "bare-sync", "iris") if kind.both else ("iris",)
     for server in servers:
         wrk.run(urls[server] + kind.path, script, WARMUP_SECONDS, headers[server])
     runs: dict[str, list[dict]] = {server: [] for server in servers}
     for round_no in range(ROUNDS):
-        for server in (s for s in ORDERS[round_no % 2] if s in servers):
+        for server in servers if round_no % 2 == 0 else servers[::-1]:
             workers, postgres = meters(masters[server], url if server == "iris" else None)
             with wrk.RssSampler(masters[server]) as rss, workers, postgres:
                 run = wrk.run(urls[server] + kind.path, script, SECONDS, headers[server])
@@ -275,8 +275,9 @@ def median(runs: list[dict], key: str) -> float:
 
 def summary_table(results: dict[str, dict], by_name: dict[str, Kind]) -> list[str]:
     rows = [
-        "| request | bare hug req/s | iris req/s | share (iris/bare) | iris p50 | iris p99 | target met? |",
-        "|---|---|---|---|---|---|---|",
+        "| request | bare hug req/s | iris req/s | share (iris/bare) | iris p50 | iris p99 | target met? "
+        "| bare hug, sync workers | iris's share of it |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, runs in results.items():
         kind, iris_rps = by_name[name], median(runs["iris"], "rps")
@@ -285,11 +286,15 @@ def summary_table(results: dict[str, dict], by_name: dict[str, Kind]) -> list[st
             bare_rps = median(runs["bare"], "rps")
             share = iris_rps / bare_rps
             verdict = f"≥ {kind.target:.0%}: {'met' if share >= kind.target else '**not met**'}"
-            rows.append(f"| {kind.label} | {bare_rps:,.0f} | {iris_rps:,.0f} | {share:.1%} | {latency} | {verdict} |")
+            sync_rps = median(runs["bare-sync"], "rps")
+            rows.append(
+                f"| {kind.label} | {bare_rps:,.0f} | {iris_rps:,.0f} | {share:.1%} | {latency} | {verdict} "
+                f"| {sync_rps:,.0f} | {iris_rps / sync_rps:.1%} |"
+            )
         else:
             beside = results.get(kind.beside, {}).get("bare")
             share = f"({iris_rps / median(beside, 'rps'):.1%} of bare {kind.beside.upper()})" if beside else "—"
-            rows.append(f"| {kind.label} (iris only) | — | {iris_rps:,.0f} | {share} | {latency} | — |")
+            rows.append(f"| {kind.label} (iris only) | — | {iris_rps:,.0f} | {share} | {latency} | — | — | — |")
     return rows
 
 
@@ -312,7 +317,7 @@ def runs_table(results: dict[str, dict], by_name: dict[str, Kind]) -> list[str]:
 
 def rss_table(results: dict[str, dict], idle: dict[str, dict[int, float]]) -> list[str]:
     rows = ["| server | worker | RSS at start | largest RSS during its runs |", "|---|---|---|---|"]
-    for server in ("bare", "iris"):
+    for server in ("bare", "bare-sync", "iris"):
         peak: dict[int, float] = {}
         for runs in results.values():
             for run in runs.get(server, []):
@@ -321,7 +326,8 @@ def rss_table(results: dict[str, dict], idle: dict[str, dict[int, float]]) -> li
         for pid in sorted(set(idle[server]) | set(peak)):
             start = f"{idle[server][pid]:.1f} MiB" if pid in idle[server] else "—"
             most = f"{peak[pid]:.1f} MiB" if pid in peak else "—"
-            rows.append(f"| {'bare hug' if server == 'bare' else 'iris'} | pid {pid} | {start} | {most} |")
+            name = {"bare": "bare hug", "bare-sync": "bare hug, sync"}.get(server, server)
+            rows.append(f"| {name} | pid {pid} | {start} | {most} |")
     return rows
 
 
@@ -332,10 +338,11 @@ def commands(kinds_run: list[Kind], urls: dict[str, str], env: dict, bare_cmd: l
         "servers:",
         f"  {' '.join(f'{k}={shlex.quote(v)}' for k, v in shown.items())} python -m iris serve",
         f"  {shlex.join(['python', *bare_cmd[1:]])}",
-        "wrk (each run; bare and iris take turns, the order flips every round; <kind>.lua is printed below):",
+        "  (bare-sync: the same with -k sync)",
+        "wrk (each run; the servers take turns, the order reverses every round; <kind>.lua is printed below):",
     ]
     for kind in kinds_run:
-        for server in ("bare", "iris") if kind.both else ("iris",):
+        for server in ("bare", "bare-sync", "iris") if kind.both else ("iris",):
             headers = ("Authorization: Bearer $TOKEN",) if server == "iris" else ()
             lines.append(f"  {shlex.join(wrk.command(urls[server] + kind.path, f'{kind.name}.lua', SECONDS, headers))}")
     for kind in kinds_run:
@@ -365,7 +372,7 @@ def run(url, files: list[str], procs: dict) -> str:
     """Prepare the database, serve it with iris and bare hug beside it, load both; the report."""
     workdir = tempfile.mkdtemp(prefix="iris-throughput-")  # no .env or gunicorn.conf.py of the checkout is read
     files.append(workdir)
-    ports = {"iris": free_port(), "bare": free_port()}
+    ports = {"iris": free_port(), "bare": free_port(), "bare-sync": free_port()}
     env = iris_env(url, ports["iris"], tempfile.mkdtemp(prefix="metrics-", dir=workdir))
     secret = prepare(env, workdir, url)
     first, last = ticket_ids(url)
@@ -379,6 +386,7 @@ def run(url, files: list[str], procs: dict) -> str:
     bare_cmd = bare_command(ports["bare"])
     procs["iris"] = spawn_server([sys.executable, "-m", "iris", "serve"], env, cwd=workdir)
     procs["bare"] = spawn_server(bare_cmd, clean_env(), cwd=workdir)
+    procs["bare-sync"] = spawn_server(bare_command(ports["bare-sync"], sync=True), clean_env(), cwd=workdir)
     for server, proc in procs.items():
         wait_until_serving(ports[server], proc)
     urls = {server: f"http://127.0.0.1:{port}" for server, port in ports.items()}
