@@ -3,7 +3,10 @@
 FROM python:3.11.14-slim-bookworm
 
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+# SETUPTOOLS_USE_DISTUTILS=stdlib: hug imports distutils, and setuptools' stand-in for it would load all of
+# setuptools and pkg_resources (11 MB a worker); the standard library's has what hug uses.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    SETUPTOOLS_USE_DISTUTILS=stdlib
 
 # 1. Dependencies, in their own layer: it is rebuilt only when pyproject.toml or constraints.txt change.
 #    Only [project].dependencies: no extras, so neither the embedded PostgreSQL (pgserver) nor the test tools.

@@ -18,8 +18,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 ## Start iris on IRIS_HOST:IRIS_PORT (default 127.0.0.1:8000); embedded PostgreSQL unless a database is configured.
+# SETUPTOOLS_USE_DISTUTILS=stdlib: hug imports distutils, and setuptools' stand-in for it would load all of
+# setuptools and pkg_resources (11 MB a worker); the standard library's has what hug uses. Read at start-up.
 run: $(VENV)/.installed
-	IRIS_LOG_FORMAT=$${IRIS_LOG_FORMAT:-text} $(BIN)/iris serve --migrate
+	IRIS_LOG_FORMAT=$${IRIS_LOG_FORMAT:-text} SETUPTOOLS_USE_DISTUTILS=stdlib $(BIN)/iris serve --migrate
 
 ## Run the whole test suite (embedded PostgreSQL, or TEST_DATABASE_URL's server).
 test: $(VENV)/.installed-test

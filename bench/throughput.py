@@ -181,6 +181,7 @@ def iris_env(url, port: int, metrics_dir: str) -> dict:
         IRIS_RATE_LIMIT_READS=RATE_LIMIT,
         IRIS_RATE_LIMIT_WRITES=RATE_LIMIT,
         IRIS_RATE_LIMIT_SEARCHES=RATE_LIMIT,
+        SETUPTOOLS_USE_DISTUTILS="stdlib",  # as `make run` and the Docker image set it (11 MB a worker)
         IRIS_LOG_FORMAT="json",
         IRIS_LOG_LEVEL="INFO",
         IRIS_HOST="127.0.0.1",
