@@ -333,7 +333,11 @@ def rss_table(results: dict[str, dict], idle: dict[str, dict[int, float]]) -> li
 
 
 def commands(kinds_run: list[Kind], urls: dict[str, str], env: dict, bare_cmd: list[str]) -> list[str]:
-    shown = {key: env[key] for key in sorted(env) if key.startswith("IRIS_") and key not in ("IRIS_HOST",)}
+    shown = {
+        key: env[key]
+        for key in sorted(env)
+        if (key.startswith("IRIS_") and key != "IRIS_HOST") or key == "SETUPTOOLS_USE_DISTUTILS"
+    }
     shown["DATABASE_URL"] = "postgresql+psycopg2://postgres@127.0.0.1:5432/<throwaway>"
     lines = [
         "servers:",
