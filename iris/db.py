@@ -43,8 +43,9 @@ def discard_if_ended_by_server(dbapi_connection, connection_record, connection_p
     TCP keepalives and the statement timeout (a 503 for that request)."""
     if dbapi_connection.closed:
         raise DisconnectionError("the connection is closed")
-    readable, _, _ = select.select([dbapi_connection], [], [], 0)
-    if readable:
+    poll = select.poll()  # not select.select: it cannot take a file number past 1023, which a busy worker has
+    poll.register(dbapi_connection.fileno(), select.POLLIN)
+    if poll.poll(0):
         raise DisconnectionError("the server ended this connection")
 
 

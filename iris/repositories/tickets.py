@@ -31,13 +31,6 @@ class TicketRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def add(self, **fields: Any) -> Ticket:
-        ticket = Ticket(**fields)
-        self.session.add(ticket)
-        self.session.flush()
-        self.session.refresh(ticket)  # server defaults: created, updated
-        return ticket
-
     def open(self, workflow: str, **fields: Any) -> Optional[Ticket]:
         """A new ticket in the initial status of `workflow`, written and read back in one statement (INSERT
         ... SELECT the status from the workflow ... RETURNING, triggers' values included); None when there

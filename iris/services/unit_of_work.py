@@ -164,9 +164,12 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._closed = True
         for name in REPOSITORIES:
             self.__dict__.pop(name, None)  # a closed session must not be used again through them
-        if self._autocommit is not None:
-            self._autocommit.autocommit, self._autocommit = False, None  # as the pool lent it
-        if self._session is not None:
-            session, self._session = self._session, None
-            # Rolls back what was not committed and returns the connection, without expiring what was read.
-            session.close()
+        driver, self._autocommit = self._autocommit, None
+        session, self._session = self._session, None
+        try:
+            if driver is not None and not driver.closed:
+                driver.autocommit = False  # as the pool lent it (a connection the server dropped is discarded)
+        finally:
+            if session is not None:
+                # Rolls back what was not committed and returns the connection, without expiring what was read.
+                session.close()

@@ -29,13 +29,13 @@ def test_no_connection_stays_checked_out_after_mixed_requests(client, app, monke
 
 
 def test_a_failed_use_case_leaves_no_half_written_data(client, app, monkeypatch):
-    real_add = TicketRepository.add
+    real_open = TicketRepository.open
 
-    def add_then_fail(self, **fields):
-        real_add(self, **fields)
+    def open_then_fail(self, workflow, **fields):
+        real_open(self, workflow, **fields)
         raise RuntimeError("after the insert, before the commit")
 
-    monkeypatch.setattr(TicketRepository, "add", add_then_fail)
+    monkeypatch.setattr(TicketRepository, "open", open_then_fail)
     client.put_json("/tickets", {"title": "never"}, status=500)
     monkeypatch.undo()
     assert client.get("/tickets").json == []
@@ -73,3 +73,45 @@ def test_a_read_only_use_case_runs_without_a_transaction_and_hands_the_connectio
         with pytest.raises(RuntimeError, match="read-only"):
             uow.commit()
     assert driver.autocommit is False, "the next borrower gets a transactional connection"
+
+
+def test_a_connection_dropped_during_a_read_only_use_case_is_a_database_error_not_a_driver_one(app):
+    """The request answers 503 (OperationalError) and the connection goes back, as with any use case."""
+    from sqlalchemy.exc import OperationalError
+
+    from iris.db import make_session_factory
+    from iris.services.identity import ANONYMOUS
+    from iris.services.unit_of_work import SqlAlchemyUnitOfWork
+
+    uow = SqlAlchemyUnitOfWork(make_session_factory(app.engine), ANONYMOUS)
+    with pytest.raises(OperationalError):
+        with uow.read_only():
+            pid = uow.session.execute(text("SELECT pg_backend_pid()")).scalar()
+            with app.engine.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            time.sleep(0.2)
+            uow.session.execute(text("SELECT 1"))
+    assert app.engine.pool.checkedout() == 0
+
+
+def test_checkouts_work_when_the_worker_has_more_than_1023_files_open(app):
+    """select() refuses file numbers past 1023, and a worker with 1,000 client connections has them."""
+    import os
+    import resource
+
+    from iris.db import make_engine
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        pytest.skip(f"the open-file limit ({soft}) is too low to open 1,100 files")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    engine = make_engine(app.engine.url)  # its connections get file numbers past 1023
+    try:
+        for _ in range(3):  # a new connection, then the pooled one again
+            with engine.connect() as conn:
+                assert conn.connection.dbapi_connection.fileno() > 1023
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+        for fd in held:
+            os.close(fd)

@@ -248,7 +248,7 @@ def test_a_unit_of_work_cannot_be_entered_twice():
 
 def test_leaving_a_unit_of_work_without_committing_undoes_its_writes(db):
     with uow(db) as unit:
-        unit.tickets.add(title="Never", assignee=None, description=None, due=None)
+        unit.tickets.open("default", title="Never", assignee=None, description=None, due=None)
 
     assert (db.state.tickets, db.commits) == ({}, 0)
 
