@@ -8,8 +8,10 @@
 - **Exempt**: the PUBLIC routes (probes, /docs, /openapi.json) and /metrics answer anyone, always, with no
   RateLimit-* headers.
 - **Order**: a request without a token counts against its address. One with a token is refused at once if
-  its address has used up its limit, so a flood of bad tokens costs no token lookups; once the token is
-  known it counts against the token, and when it fails (401) against the address.
+  its address has used up its count of *failed* tokens, so a flood of bad tokens costs no token lookups
+  (on /metrics too); once the token is known it counts against the token, and when it fails (401) against
+  the address and its failed tokens. Tokenless requests never fill the failed-token count, so anonymous
+  traffic from a shared address cannot lock out the people with tokens.
 - **Window**: moving, not fixed: no more than N in any window, so there is no double burst at a window's
   edge, and Retry-After is exactly when the oldest counted request leaves the window.
 - **Storage**: in-process (`memory://`, each worker counts alone) or Redis (`redis://...`, exact across
@@ -32,6 +34,7 @@ from iris.api.access import PUBLIC
 from iris.api.error_handlers import ApiError
 from iris.api.routes import Route
 from iris.config import Settings
+from iris.errors import Unauthenticated
 
 log = logging.getLogger("iris.api")
 
@@ -79,18 +82,25 @@ class RateLimits:
 
     def admit(self, request, response, route: Route, authorise: Callable) -> None:
         """Runs `authorise(request, route)` (query check, then 401/403, setting `request.context.uow`) between
-        the address's check and the client's count; 429 when the client is over its limit."""
-        if not self.enabled or exempt(route):
+        the address's check of failed sign-ins and the client's count; 429 when either is over its limit."""
+        if not self.enabled or route.policy == PUBLIC:
             authorise(request, route)
             return
-        kind = request_class(request, route)
-        address = ("address", request.remote_addr or "unknown")
+        kind, limited = request_class(request, route), not exempt(route)
+        address = request.remote_addr or "unknown"
+        failed = ("address with failed tokens", address)
         if request.get_header("Authorization") is not None:
-            self._count(response, kind, address, test_only=True)
+            # Only failed authentications fill this count, so a flood of bad tokens is refused before any
+            # lookup, and tokenless requests from a shared address (a NAT, a proxy) cannot lock out token holders.
+            self._count(response, kind, failed, test_only=True, headers=limited)
         try:
             authorise(request, route)
+        except Unauthenticated:
+            self._count(response, kind, failed, headers=limited)  # /metrics too: exempt, but not from this
+            raise
         finally:  # a 400, 401, 403 or 503 counts (and carries the headers) as well
-            self._count(response, kind, self._client(request, address))
+            if limited:
+                self._count(response, kind, self._client(request, ("address", address)))
 
     @staticmethod
     def _client(request, address: tuple[str, str]) -> tuple[str, str]:
@@ -98,7 +108,9 @@ class RateLimits:
         token_id = getattr(actor, "token_id", None)
         return ("token", str(token_id)) if token_id is not None else address
 
-    def _count(self, response, kind: str, client: tuple[str, str], test_only: bool = False) -> None:
+    def _count(
+        self, response, kind: str, client: tuple[str, str], test_only: bool = False, headers: bool = True
+    ) -> None:
         if time.monotonic() < self.paused_until:
             return  # the storage failed a moment ago: fail open, and do not wait on it again yet
         item, key = self.items[kind], (self.prefix, kind, *client)
@@ -109,9 +121,10 @@ class RateLimits:
             self._pause(exc)
             return
         wait = max(0, math.ceil(reset - time.time()))
-        response.set_header("RateLimit-Limit", str(item.amount))
-        response.set_header("RateLimit-Remaining", str(max(0, remaining)))
-        response.set_header("RateLimit-Reset", str(wait))
+        if headers:
+            response.set_header("RateLimit-Limit", str(item.amount))
+            response.set_header("RateLimit-Remaining", str(max(0, remaining)))
+            response.set_header("RateLimit-Reset", str(wait))
         if not allowed:
             message = f"this {client[0]} made more {kind} than its limit of {item}; retry in {max(1, wait)} s"
             raise ApiError(falcon.HTTP_429, {"rate_limit": message}, headers={"Retry-After": str(max(1, wait))})

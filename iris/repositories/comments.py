@@ -1,9 +1,12 @@
 from typing import Optional, Sequence
 
 from sqlalchemy import Text, delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from iris.models import Comment, Ticket
+
+TICKET_KEY = "fk_comments_ticket_id_tickets"
 
 
 class CommentRepository:
@@ -18,7 +21,14 @@ class CommentRepository:
             Ticket.ticket_id == ticket_id
         )
         statement = insert(Comment).from_select(["ticket_id", "body", "author"], source).returning(Comment)
-        return self.session.scalars(statement).one_or_none()
+        try:
+            return self.session.scalars(statement).one_or_none()
+        except IntegrityError as error:
+            # The ticket was deleted by a transaction that committed while this one waited on its row: gone,
+            # as if the SELECT had found nothing (the transaction is rolled back by the caller's NotFound).
+            if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == TICKET_KEY:
+                return None
+            raise
 
     def get(self, comment_id: int) -> Optional[Comment]:
         return self.session.get(Comment, comment_id)

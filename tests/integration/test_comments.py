@@ -107,3 +107,23 @@ def test_ticket_shows_its_20_latest_comments_and_the_total_in_one_statement(clie
     assert detail["comment_count"] == 25
     assert detail["workflow"] == {"name": "default", "status": "Open"}
     assert len(statements) == 1, statements  # no pre-ping either (iris/db.py)
+
+
+def test_a_comment_racing_the_deletion_of_its_ticket_is_a_404(client, app):
+    """The ticket is deleted by a transaction that commits while the comment's insert waits on its row."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+
+    ticket_id = create(client)["ticket_id"]
+    with app.engine.connect() as deleter, ThreadPoolExecutor(1) as pool:
+        deleter.execute(text("DELETE FROM tickets WHERE ticket_id = :id"), {"id": ticket_id})  # holds its row
+        late = pool.submit(
+            lambda: client.post_json(f"/tickets/{ticket_id}/comments", {"body": "late"}, expect_errors=True)
+        )
+        time.sleep(0.5)  # the insert has read the ticket and now waits on its row
+        deleter.commit()
+        answer = late.result(timeout=15)
+    assert answer.status_int == 404, answer.text
+    assert answer.json == {"errors": {"ticket": f"ticket {ticket_id} does not exist"}}

@@ -362,3 +362,10 @@ def test_the_iris_container_startup_rehearsed_on_a_fresh_volume(fresh_volume):
     finally:
         stop(proc)
     assert health_check(port) != 0, "the health check fails when nothing answers"
+
+
+def test_compose_pins_tokens_required_whatever_the_shared_env_file_says():
+    """.env is shared with `make run`, where IRIS_AUTH=open is handy; the served container must not inherit it."""
+    iris = compose_file()["services"]["iris"]
+    assert ".env" in str(iris["env_file"])
+    assert iris["environment"]["IRIS_AUTH"] == "required" and iris["environment"]["IRIS_ENV"] == "prod"

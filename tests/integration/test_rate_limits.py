@@ -111,6 +111,28 @@ def test_failed_authentication_counts_against_the_address_and_then_costs_no_toke
     assert remaining(client.get("/tickets", headers=good, extra_environ={"REMOTE_ADDR": "10.0.0.9"})) == 4
 
 
+def test_requests_without_a_token_from_a_shared_address_do_not_lock_out_token_holders(make_app):
+    """Behind one NAT or proxy address, anonymous traffic uses up the address's count, not the tokens'."""
+    app = make_app(auth="open")
+    client = webtest.TestApp(app)
+    ann = token_for(app.engine, "ann")
+    for _ in range(5):
+        client.get("/tickets")
+    client.get("/tickets", status=429)
+    assert remaining(client.get("/tickets", headers=ann)) == 4
+
+
+def test_metrics_is_not_limited_but_bad_tokens_sent_to_it_are(make_app):
+    app = make_app(auth="required")
+    client = webtest.TestApp(app)
+    good, bad = token_for(app.engine, "ann"), {"Authorization": "Bearer iris_" + "B" * 43}
+    for _ in range(8):
+        assert not any(h in client.get("/metrics", headers=good).headers for h in HEADERS)
+    for _ in range(5):
+        client.get("/metrics", headers=bad, status=401)
+    client.get("/metrics", headers=bad, status=429)  # a token guesser gets no free lookups here either
+
+
 def test_writes_reads_and_searches_are_counted_apart(client):
     for n in range(3):
         client.post_json("/tickets", {"title": f"t{n}"}, status=201)
