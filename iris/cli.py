@@ -129,7 +129,12 @@ def _seed(args, settings) -> int:
     engine = make_engine(migrate.usable_database_url(settings), statement_timeout_ms=0, pool_size=1)
     try:
         first, last = seed(
-            engine, args.tickets, args.comments_per_ticket, args.seed, lock_timeout=settings.migration_lock_timeout
+            engine,
+            args.tickets,
+            args.comments_per_ticket,
+            args.seed,
+            lock_timeout=settings.migration_lock_timeout,
+            vocabulary=args.vocabulary,
         )
     except LockNotAvailable:
         print(file=sys.stderr)  # off the progress bar's line
@@ -194,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--tickets", type=int, required=True, help="how many tickets to add")
     seed.add_argument("--comments-per-ticket", type=int, default=0, help="average comments per ticket (default 0)")
     seed.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data (default 1)")
+    seed.add_argument(
+        "--vocabulary",
+        choices=["fixed", "growing"],
+        default="fixed",
+        help="fixed: every word from one list (search's worst case); growing: plus host names, error codes, "
+        "versions and references that keep appearing as the tickets grow, as in real text (default fixed)",
+    )
     seed.set_defaults(handler=_seed)
 
     purge = commands.add_parser(

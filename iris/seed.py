@@ -11,6 +11,7 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 
 from iris.db import make_session_factory
+from iris.seed_terms import terms
 from iris.seed_words import CONTENT, VOCABULARY
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -52,7 +53,12 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def ticket_rows(rng: random.Random, first_id: int, count: int, total: int):
+VOCABULARIES = ("fixed", "growing")
+
+
+def ticket_rows(rng: random.Random, first_id: int, count: int, total: int, vocabulary: str = "fixed"):
+    """The `fixed` vocabulary draws every word from iris/seed_words.py; `growing` adds, as real text does,
+    terms that few other tickets share (iris/seed_terms.py), to the description and to some titles."""
     statuses = [s for s, _ in STATUS_WEIGHTS]
     weights = [w for _, w in STATUS_WEIGHTS]
     for n in range(count):
@@ -62,11 +68,16 @@ def ticket_rows(rng: random.Random, first_id: int, count: int, total: int):
         )
         due = EPOCH + timedelta(days=rng.randint(-365, 365), hours=rng.randint(0, 23)) if rng.random() < 0.7 else None
         assignee = rng.choice(PEOPLE) if rng.random() < 0.85 else None
+        title, description = _title(rng), _sentence(rng, 12, 45)  # in this order: the fixed corpus stays as it was
+        if vocabulary == "growing":
+            description += " " + " ".join(terms(rng, ticket_id - 1))
+            if rng.random() < 0.3:
+                title += " " + terms(rng, ticket_id - 1, 1, 1)[0]
         yield (
             ticket_id,
-            _title(rng),
+            title,
             assignee,
-            _sentence(rng, 12, 45),
+            description,
             created.isoformat(),
             due.isoformat() if due else None,
             created.isoformat(),
@@ -136,6 +147,7 @@ def seed(
     seed_value: int = 1,
     progress: Optional[Progress] = None,
     lock_timeout: str = "0",
+    vocabulary: str = "fixed",
 ) -> tuple[int, int]:
     """Add `tickets` tickets (and about `comments_per_ticket` comments each) in one transaction; returns their id range.
 
@@ -150,7 +162,7 @@ def seed(
         bar = progress or Progress(tickets, "tickets")
         for start in range(0, tickets, BATCH):
             count = min(BATCH, tickets - start)
-            _load_batch(cursor, rng, first, start, count, tickets, comments_per_ticket)
+            _load_batch(cursor, rng, first, start, count, tickets, comments_per_ticket, vocabulary)
             bar.advance(count)
         _search_triggers(cursor, "ENABLE")
         cursor.execute("ANALYZE tickets")
@@ -159,8 +171,10 @@ def seed(
     return first, first + tickets - 1
 
 
-def _load_batch(cursor, rng: random.Random, first: int, start: int, count: int, tickets: int, comments: int) -> None:
-    _copy(cursor, "seed_tickets", TICKET_COLUMNS, ticket_rows(rng, first + start, count, tickets))
+def _load_batch(
+    cursor, rng: random.Random, first: int, start: int, count: int, tickets: int, comments: int, vocabulary: str
+) -> None:
+    _copy(cursor, "seed_tickets", TICKET_COLUMNS, ticket_rows(rng, first + start, count, tickets, vocabulary))
     if comments:
         rows = comment_rows(rng, first + start, count, comments)
         _copy(cursor, "seed_comments", "ticket_id, author, body, created", rows)
