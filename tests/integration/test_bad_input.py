@@ -108,7 +108,7 @@ def test_unexpected_exception_is_a_generic_json_500_and_logged(client, monkeypat
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals: password=hunter2")
 
-    monkeypatch.setattr(ticket_service, "get_ticket", explode)
+    monkeypatch.setattr(ticket_service, "get_ticket_detail", explode)  # what GET /tickets/{id} calls
     with caplog.at_level(logging.ERROR, logger="iris.api"):
         response = client.get("/tickets/1", status=500)
     assert response.json == {"errors": {"server": "internal error; the details are in the server log"}}
