@@ -34,6 +34,7 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.wrk import cpu_seconds  # noqa: E402
 from tests.support import clean_env, free_port, spawn_server, stop, url_string, wait_until_serving  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -44,7 +45,6 @@ WARMUP_SECONDS = 5
 WRK = ["wrk", "-t2", "-c8"]
 CLI_TIMEOUT = 300  # seconds, for each `iris` command (the seed is the slowest, a few seconds)
 TARGET_SHARE = 0.10
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BACKENDS = (
     "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'iris'"
 )
@@ -130,15 +130,6 @@ def wrk(url: str, script: str, seconds: int, secret: str | None) -> dict:
     if socket_errors or bad_status:
         raise RuntimeError(f"wrk: {socket_errors} socket errors, {bad_status} non-2xx answers:\n{out}")
     return {"rps": count / (micros / 1e6), "p50": p50 / 1000, "p99": p99 / 1000, "requests": count}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 class Meters:
