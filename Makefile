@@ -46,9 +46,11 @@ fuzz: $(VENV)/.installed-test
 	IRIS_HOSTILE_EXAMPLES=$${IRIS_HOSTILE_EXAMPLES:-5000} $(BIN)/python -m pytest tests/integration/test_hostile_input.py \
 		--hypothesis-show-statistics $(PYTEST_ARGS)
 
-## GET /tickets latency at 10k and 1M tickets through gunicorn; writes docs/performance-results.md (~10 min).
+## GET /tickets latency at 10k and 1M tickets through gunicorn, over the growing vocabulary (real text's shape) and
+## the fixed one (search's worst case); writes docs/performance-results-growing.md and docs/performance-results.md (~20 min).
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/list_bench.py
+	BENCH_VOCABULARY=growing $(BIN)/python bench/list_bench.py
+	BENCH_VOCABULARY=fixed $(BIN)/python bench/list_bench.py
 
 ## Time the `due` migration over 100,000 rows; record the printed line in docs/migrations.md.
 bench-migration: $(VENV)/.installed-test

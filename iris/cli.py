@@ -202,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--vocabulary",
         choices=["fixed", "growing"],
-        default="fixed",
-        help="fixed: every word from one list (search's worst case); growing: plus host names, error codes, "
-        "versions and references that keep appearing as the tickets grow, as in real text (default fixed)",
+        default="growing",
+        help="growing: host names, error codes, versions and references keep appearing as the tickets grow, "
+        "as in real text (default); fixed: every word from one list, search's worst case",
     )
     seed.set_defaults(handler=_seed)
 

@@ -147,7 +147,7 @@ def seed(
     seed_value: int = 1,
     progress: Optional[Progress] = None,
     lock_timeout: str = "0",
-    vocabulary: str = "fixed",
+    vocabulary: str = "growing",
 ) -> tuple[int, int]:
     """Add `tickets` tickets (and about `comments_per_ticket` comments each) in one transaction; returns their id range.
 
