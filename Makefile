@@ -58,6 +58,7 @@ bench-migration: $(VENV)/.installed-test
 
 ## GET /tickets/{id} with and without a token, side by side on one server (wrk); record it in docs/performance.md.
 bench-auth: $(VENV)/.installed-test
+	@scripts/ensure-bench-tools
 	$(BIN)/python bench/auth_bench.py
 
 ## /health and GET /tickets/1 with 200 held connections, per gunicorn worker class; record it in docs/reliability.md.
@@ -67,6 +68,7 @@ bench-slow-clients: $(VENV)/.installed-test
 ## iris (prod settings: token, rate limits, JSON logs) beside a bare hug endpoint, req/s and RSS (wrk, ~5 min);
 ## record it in docs/performance.md. BENCH_SECONDS, BENCH_ROUNDS, BENCH_TICKETS, BENCH_ONLY=get,put,list,comments.
 bench-throughput: $(VENV)/.installed-test
+	@scripts/ensure-bench-tools
 	$(BIN)/python bench/throughput.py
 
 clean:
