@@ -13,7 +13,6 @@ started and drops the database, whatever happens.
 
 import json
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -34,6 +33,7 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import wrk as wrk_runs  # noqa: E402
 from bench.wrk import cpu_seconds  # noqa: E402
 from tests.support import clean_env, free_port, spawn_server, stop, url_string, wait_until_serving  # noqa: E402
 
@@ -42,7 +42,6 @@ TICKETS = 5000
 ROUNDS = int(os.environ.get("BENCH_AUTH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_AUTH_SECONDS", "10"))
 WARMUP_SECONDS = 5
-WRK = ["wrk", "-t2", "-c8"]
 CLI_TIMEOUT = 300  # seconds, for each `iris` command (the seed is the slowest, a few seconds)
 TARGET_SHARE = 0.10
 BACKENDS = (
@@ -112,24 +111,17 @@ def check(base: str, secret: str, ticket_id: int) -> None:
             raise RuntimeError(f"GET {path} with {sorted(headers) or 'no headers'}: {got}, expected {status}")
 
 
+def headers_for(secret: str | None) -> tuple[str, ...]:
+    return (f"Authorization: Bearer {secret}",) if secret else ()
+
+
 def wrk_command(url: str, script: str, seconds: int, secret: str | None) -> list[str]:
-    header = ["-H", f"Authorization: Bearer {secret}"] if secret else []
-    return [*WRK, f"-d{seconds}s", "-s", script, *header, url]
+    return wrk_runs.command(url, script, seconds, headers_for(secret))
 
 
 def wrk(url: str, script: str, seconds: int, secret: str | None) -> dict:
-    """One wrk run: req/s, p50 and p99 in ms; any socket error or non-2xx answer fails the run."""
-    done = subprocess.run(
-        wrk_command(url, script, seconds, secret), capture_output=True, text=True, timeout=seconds + 30
-    )
-    out = done.stdout + done.stderr
-    match = re.search(r"^BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", out, re.MULTILINE)
-    if done.returncode != 0 or match is None:
-        raise RuntimeError(f"wrk failed ({done.returncode}):\n{out}")
-    count, micros, p50, p99, socket_errors, bad_status = (int(g) for g in match.groups())
-    if socket_errors or bad_status:
-        raise RuntimeError(f"wrk: {socket_errors} socket errors, {bad_status} non-2xx answers:\n{out}")
-    return {"rps": count / (micros / 1e6), "p50": p50 / 1000, "p99": p99 / 1000, "requests": count}
+    """One wrk run (bench/wrk.py): req/s, p50 and p99 in ms; any socket error or non-2xx answer fails the run."""
+    return wrk_runs.run(url, script, seconds, headers_for(secret))
 
 
 class Meters:
