@@ -30,6 +30,7 @@ in a list that each hit copies, a cost production never pays.
 
 import json
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -177,6 +178,7 @@ def iris_env(url, port: int, metrics_dir: str) -> dict:
         DATABASE_URL=url_string(url),
         IRIS_ENV=profile(url),
         IRIS_AUTH="required",
+        IRIS_SECRET_KEY=secrets.token_urlsafe(48),  # prod requires one (it signs the web page's cookies)
         IRIS_RATE_LIMITS="on",
         IRIS_RATE_LIMIT_READS=RATE_LIMIT,
         IRIS_RATE_LIMIT_WRITES=RATE_LIMIT,

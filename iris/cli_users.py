@@ -4,6 +4,7 @@ The shell acts as the local admin: whoever can reach the database can do anythin
 A token's secret is printed once, on stdout, and never again.
 """
 
+import getpass
 import json
 import re
 import sys
@@ -17,7 +18,7 @@ from iris.errors import InvalidInput, IrisError
 from iris.models import ROLES
 from iris.schemas import parse
 from iris.schemas.users import UserCreate, token_json, user_json
-from iris.services import tokens, users
+from iris.services import passwords, tokens, users
 
 _DURATION = re.compile(r"^(\d{1,5})([dh])$")
 
@@ -31,6 +32,12 @@ def add_commands(commands) -> None:
     create.add_argument("--role", choices=ROLES, default="reporter")
     create.add_argument("--display-name")
     actions.add_parser("list", help="list every user")
+    password = actions.add_parser(
+        "set-password",
+        help="set USERNAME's password for the web page (asked for twice, or one line from stdin with --stdin)",
+    )
+    password.add_argument("username")
+    password.add_argument("--stdin", action="store_true", help="read the password from the first line of stdin")
     people.set_defaults(handler=run_users)
 
     keys = commands.add_parser("tokens", help="issue, list and revoke API tokens", description="API tokens.")
@@ -56,7 +63,19 @@ def expiry(text: Optional[str], now: datetime) -> Optional[datetime]:
     return now + (timedelta(days=amount) if unit == "d" else timedelta(hours=amount))
 
 
+def read_password(from_stdin: bool) -> str:
+    """The new password: never an argument (other users see a command line in `ps`), never echoed."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise InvalidInput({"password": "the two entries differ"})
+    return first
+
+
 def _users(args, uow):
+    if args.action == "set-password":
+        return user_json(passwords.set_password(uow, args.username, read_password(args.stdin)))
     if args.action == "create":
         fields = {"username": args.username, "email": args.email, "role": args.role, "display_name": args.display_name}
         data = parse(UserCreate, {k: v for k, v in fields.items() if v is not None})

@@ -7,6 +7,7 @@ The database URL is resolved in one place, in this order:
 """
 
 import os
+import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping, Optional
@@ -25,6 +26,9 @@ PLACEHOLDER_PASSWORDS = frozenset(
 # Per client (token, else address), per class of request; sized for a small team behind one NAT address.
 RATE_LIMIT_DEFAULTS = {"reads": "1200/minute", "writes": "300/minute", "searches": "120/minute"}
 RATE_LIMIT_STORAGES = ("memory", "redis", "rediss", "redis+unix")
+# Failed sign-ins to the web page (iris/web/sign_in.py), always counted, whatever IRIS_RATE_LIMITS says.
+SIGNIN_LIMIT_DEFAULTS = {"account": "10/15minutes", "address": "50/15minutes"}
+SECRET_KEY_MIN = 32  # characters of IRIS_SECRET_KEY: it signs session cookies
 
 
 class ConfigError(Exception):
@@ -60,6 +64,13 @@ class Settings:
     rate_limit_searches: str = RATE_LIMIT_DEFAULTS["searches"]
     rate_limit_storage: str = field(default="memory://", repr=False)  # a redis URL may hold a password
     rate_limit_prefix: str = "iris"  # keeps apart two deployments that share one Redis
+    # The web page (iris/web): the key that signs its cookies (None: the app makes a random one, for tests
+    # that build Settings themselves), and how long a session lasts unused and at most.
+    secret_key: Optional[str] = field(default=None, repr=False)
+    session_idle_minutes: int = 480
+    session_max_hours: int = 168
+    signin_limit_account: str = SIGNIN_LIMIT_DEFAULTS["account"]
+    signin_limit_address: str = SIGNIN_LIMIT_DEFAULTS["address"]
 
     @property
     def auth_open(self) -> bool:
@@ -161,11 +172,9 @@ def _compose_url(env: Mapping[str, str], profile: str) -> URL:
 def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = Path(".env")) -> Settings:
     """Build the settings; the process environment wins over `.env`."""
     env = {**(read_dotenv(dotenv) if dotenv is not None else {}), **(os.environ if environ is None else environ)}
-
     profile = env.get("IRIS_ENV", "dev") or "dev"
     if profile not in PROFILES:
         raise ConfigError(f"IRIS_ENV must be one of {', '.join(PROFILES)}, got {profile!r}")
-
     return Settings(
         env=profile,
         database_url=_database_url(env, profile),
@@ -187,7 +196,48 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         auth=_choice(env, "IRIS_AUTH", ("required", "open")),
         auth_cache_seconds=_int(env, "IRIS_AUTH_CACHE_SECONDS", 1, minimum=0),
         **_rate_limits(env, profile),
+        **_web(env, profile),
     )
+
+
+def _web(env: Mapping[str, str], profile: str) -> dict:
+    return {
+        "secret_key": _secret_key(env, profile),
+        "session_idle_minutes": _int(env, "IRIS_SESSION_IDLE_MINUTES", 480, minimum=1),
+        "session_max_hours": _int(env, "IRIS_SESSION_MAX_HOURS", 168, minimum=1),
+        "signin_limit_account": _limit(env, "IRIS_SIGNIN_LIMIT_ACCOUNT", SIGNIN_LIMIT_DEFAULTS["account"]),
+        "signin_limit_address": _limit(env, "IRIS_SIGNIN_LIMIT_ADDRESS", SIGNIN_LIMIT_DEFAULTS["address"]),
+    }
+
+
+def _secret_key(env: Mapping[str, str], profile: str) -> str:
+    """IRIS_SECRET_KEY; prod requires a real one. Elsewhere, without one, a random key kept in the data directory
+    (dev: sessions survive a restart) or made for this process (test); read here, before gunicorn forks, so every
+    worker signs with the same key."""
+    key = env.get("IRIS_SECRET_KEY") or ""
+    if key:
+        if len(key) < SECRET_KEY_MIN or (profile == "prod" and key.lower() in PLACEHOLDER_PASSWORDS):
+            raise ConfigError(f"IRIS_SECRET_KEY must be at least {SECRET_KEY_MIN} random characters")
+        return key
+    if profile == "prod":
+        raise ConfigError("IRIS_SECRET_KEY is missing; set it to a long random value (python -m secrets ...)")
+    if profile == "test":
+        return secrets.token_urlsafe(32)
+    return _kept_key(Path(env.get("IRIS_DATA_DIR") or ".iris") / "secret_key")
+
+
+def _kept_key(path: Path) -> str:
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    # Created readable by its owner only; a concurrent start that won the race keeps its key.
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(key)
+    except FileExistsError:
+        return path.read_text().strip()
+    return key
 
 
 def _rate_limits(env: Mapping[str, str], profile: str) -> dict:

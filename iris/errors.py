@@ -90,3 +90,10 @@ class Forbidden(IrisError):
     def __init__(self, needed: str):
         super().__init__(f"needs {needed}")
         self.needed = needed
+
+
+class SignInFailed(Unauthenticated):
+    """A sign-in with a wrong username or password, or for an account that cannot sign in: never says which."""
+
+    def __init__(self):
+        IrisError.__init__(self, "the username or password is wrong")

@@ -64,6 +64,8 @@ class User(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
     # The free-text assignee revision 0020 made this account from, when it could not be a username as it was.
     imported_as: Mapped[Optional[str]] = mapped_column(Text)
+    # Argon2id, as a PHC string (iris/services/passwords.py); None: no password, so no signing in to the web page.
+    password_hash: Mapped[Optional[str]] = mapped_column(Text, deferred=True)
 
 
 class ApiToken(Base):
@@ -81,6 +83,20 @@ class ApiToken(Base):
     last_used: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     expires: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser. Only the SHA-256 of its cookie's secret is kept; deleting the row signs it out."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user_id", "user_id"),)
+
+    session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id"))
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the absolute end, whatever the use
 
 
 class Ticket(Base):

@@ -26,9 +26,20 @@ from iris.api.routes import Route
 from iris.api.token_cache import TokenCache
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory
+from iris.web import assets
+from iris.web.binding import bind_page
+from iris.web.routes import PAGES
+from iris.web.state import web_state
 
 ROUTES = (
-    tickets.ROUTES + comments.ROUTES + workflows.ROUTES + users.ROUTES + health.ROUTES + metrics.ROUTES + docs.ROUTES
+    tickets.ROUTES
+    + comments.ROUTES
+    + workflows.ROUTES
+    + users.ROUTES
+    + health.ROUTES
+    + metrics.ROUTES
+    + docs.ROUTES
+    + assets.ROUTES
 )
 
 _app_numbers = itertools.count(1)
@@ -86,13 +97,14 @@ def build_api(state: AppState, settings: Settings, engine: Engine) -> hug.API:
     api.http.add_middleware(OneAllowList())
     api.http.add_middleware(UnknownMethods())
     limits = RateLimits(settings)
-    for route in ROUTES:
+    for route in (*ROUTES, *PAGES):
         if route.policy not in access.POLICIES:
             raise ValueError(f"{route.method} {route.path} declares no access policy (iris/api/access.py)")
         # HEAD is GET without the body (falcon drops it), as HTTP expects.
         methods = (route.method, "HEAD") if route.method == "GET" else (route.method,)
         extra = {"output": raw_output} if route.raw else {}
-        hug.http(route.path, accept=methods, api=api, parse_body=False, **extra)(_bind(route, limits))
+        endpoint = bind_page(route, limits, state.web) if route.page else _bind(route, limits)
+        hug.http(route.path, accept=methods, api=api, parse_body=False, **extra)(endpoint)
     return api
 
 
@@ -107,6 +119,7 @@ def create_app(settings: Settings) -> App:
     )
     state = AppState(make_session_factory(engine), settings, migrate.revisions())
     state.token_cache = TokenCache(settings.auth_cache_seconds)
+    state.web = web_state(settings)
     api = build_api(state, settings, engine)
     state.openapi = build_document(api, title="iris", version=iris.__version__, auth_open=settings.auth_open)
     falcon_api = api.http.server(default_not_found=False)

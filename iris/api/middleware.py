@@ -3,7 +3,7 @@
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import falcon
 from sqlalchemy.orm import Session
@@ -121,6 +121,7 @@ class AppState:
     revisions: Revisions
     openapi: dict = field(default_factory=dict)
     token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
+    web: Any = None  # the web page's shared state (iris/web/state.py)
 
     def unit_of_work(self, actor: Actor) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory, actor, placeholders=self.settings.auth_open)

@@ -225,7 +225,9 @@ def served_operations(hug_api) -> list[tuple[str, str, Route]]:
         for path, methods in paths.items():
             for method, versions in methods.items():
                 for handler in versions.values():
-                    found.append((base_url + path, method, handler.interface.spec.route))
+                    route = handler.interface.spec.route
+                    if not route.page:
+                        found.append((base_url + path, method, route))
     return found
 
 

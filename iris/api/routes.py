@@ -201,6 +201,7 @@ class Route:
     headers: tuple = ()  # request headers the route reads, as (name, Header)
     name: str = ""  # the OpenAPI operationId; the handler's name unless two routes share a handler
     policy: str = ""  # who may call it (iris/api/access.py); the app refuses a route without one
+    page: bool = False  # a web page (iris/web): signed in by cookie, answered in HTML, not in the OpenAPI document
 
     @property
     def operation_id(self) -> str:

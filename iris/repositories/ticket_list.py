@@ -59,6 +59,7 @@ class SortKey:
 
 @dataclass
 class TicketFilter:
+    workflows: Sequence[str] = ()
     statuses: Sequence[str] = ()
     open: Optional[bool] = None
     assignees: Sequence[str] = ()  # "none" means unassigned
@@ -91,6 +92,8 @@ def _is_closed(workflow: ColumnElement = Ticket.workflow, status: ColumnElement 
 
 def where_clauses(f: TicketFilter) -> list[ColumnElement]:
     clauses: list[ColumnElement] = []
+    if f.workflows:
+        clauses.append(Ticket.workflow.in_(f.workflows))
     if f.statuses:
         clauses.append(Ticket.status.in_(f.statuses))
     if f.open is not None:
@@ -103,21 +106,25 @@ def where_clauses(f: TicketFilter) -> list[ColumnElement]:
         clauses.append(or_(*options))
     if f.reporters:
         clauses.append(Ticket.reporter.in_(f.reporters))
-    for column, bound, before in (
-        (Ticket.due, f.due_before, True),
-        (Ticket.due, f.due_after, False),
-        (Ticket.created, f.created_before, True),
-        (Ticket.created, f.created_after, False),
-        (Ticket.updated, f.updated_after, False),
-    ):
-        if bound is not None:
-            clauses.append(column < bound if before else column >= bound)  # half-open: [after, before)
+    clauses.extend(_time_bounds(f))
     if f.overdue is not None:
         overdue = and_(Ticket.due < func.now(), ~_is_closed())
         clauses.append(overdue if f.overdue else ~overdue)
     if f.q is not None:
         clauses.append(Ticket.search.op("@@")(search_query(f.q)))
     return clauses
+
+
+def _time_bounds(f: TicketFilter) -> list[ColumnElement]:
+    bounds = (
+        (Ticket.due, f.due_before, True),
+        (Ticket.due, f.due_after, False),
+        (Ticket.created, f.created_before, True),
+        (Ticket.created, f.created_after, False),
+        (Ticket.updated, f.updated_after, False),
+    )
+    # half-open: [after, before)
+    return [column < bound if before else column >= bound for column, bound, before in bounds if bound is not None]
 
 
 def _after(order: list[tuple[ColumnElement, bool]], values: Sequence[Any]) -> ColumnElement:
@@ -227,10 +234,12 @@ class TicketListRepository:
 
         A sum over a few rows, so these lists (the busiest ones) are counted whatever their size.
         """
-        others = [getattr(f, field.name) for field in fields(f) if field.name not in ("statuses", "open")]
+        others = [getattr(f, field.name) for field in fields(f) if field.name not in ("workflows", "statuses", "open")]
         if any(value is not None and value != () and value != [] for value in others):
             return None
         query = select(func.coalesce(func.sum(ticket_counts.c.tickets), 0))
+        if f.workflows:
+            query = query.where(ticket_counts.c.workflow.in_(f.workflows))
         if f.statuses:
             query = query.where(ticket_counts.c.status.in_(f.statuses))
         if f.open is not None:

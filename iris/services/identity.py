@@ -28,6 +28,7 @@ class Actor:
     username: str
     role: str
     token_id: Optional[int] = None  # the token it authenticated with, if any
+    session_id: Optional[int] = None  # the web page's session it acts in, if any
 
     def is_at_least(self, role: str) -> bool:
         return ROLE_ORDER[self.role] >= ROLE_ORDER[role]

@@ -25,6 +25,7 @@ from iris.repositories.ticket_list import TicketListRepository
 from iris.repositories.tickets import TicketRepository
 from iris.repositories.tokens import TokenRepository
 from iris.repositories.users import UserRepository
+from iris.repositories.web_sessions import WebSessionRepository
 from iris.repositories.workflows import WorkflowRepository
 from iris.services.identity import ANONYMOUS, Actor
 from iris.services.journal import Changeset
@@ -40,6 +41,7 @@ REPOSITORIES = (
     "schema",
     "users",
     "tokens",
+    "web_sessions",
 )
 
 
@@ -54,6 +56,7 @@ class UnitOfWork(abc.ABC):
     schema: SchemaRepository
     users: UserRepository
     tokens: TokenRepository
+    web_sessions: WebSessionRepository
 
     def __init__(self, actor: Actor = ANONYMOUS, placeholders: bool = True):
         self.actor = actor  # who is acting: the journal's actor, and whose rights apply
@@ -62,6 +65,11 @@ class UnitOfWork(abc.ABC):
         self.journal = Changeset(actor.username)
         self._entered = False
         self.reads_only = False
+
+    @property
+    def entered(self) -> bool:
+        """Whether its use case has begun: a unit of work serves one; the next needs a new one."""
+        return self._entered
 
     def read_only(self) -> "UnitOfWork":
         """Says the use case only reads (`with uow.read_only():`). PostgreSQL's READ COMMITTED gives every
@@ -145,6 +153,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.schema = SchemaRepository(session)
         self.users = UserRepository(session)
         self.tokens = TokenRepository(session)
+        self.web_sessions = WebSessionRepository(session)
         self._read_without_transaction()
 
     def _commit(self) -> None:

@@ -67,6 +67,8 @@ def change_user(uow: UnitOfWork, username: str, changes: dict[str, Any]) -> User
         if changes.get("email") is not None and (other := uow.users.with_email(changes["email"])) not in (None, user):
             raise Conflict({"email": f"{other.email!r} is already in use"})
         uow.users.change(user, changes)
+        if changes.get("active") is False:
+            uow.web_sessions.end_for_user(user.user_id)  # checked on every request anyway; gone for good
         uow.commit()
         return user
 

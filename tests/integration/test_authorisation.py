@@ -70,6 +70,7 @@ MATRIX = [
     ("GET", "/openapi.json", None, "public"),
     ("GET", "/docs", None, "public"),
     ("GET", "/docs/assets/{name}", None, "public"),
+    ("GET", "/static/{name}", None, "public"),
 ]
 CASES = [(m, p, b, e, who) for m, p, b, e in MATRIX for who in IDENTITIES]
 
@@ -96,6 +97,8 @@ def request_of(path: str, body, cast):
         body = {"items": [{"ticket_id": cast.ticket_id, "version": 3, "changes": {"title": "bulk"}}]}
     if path.startswith("/docs/assets/"):
         values["name"] = "swagger-ui.css"
+    if path.startswith("/static/"):
+        values["name"] = "iris.css"
     return path.format(**values), body
 
 

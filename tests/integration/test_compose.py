@@ -173,10 +173,17 @@ def test_iris_without_pgserver_and_without_a_database_says_what_to_set(tmp_path)
     assert "DATABASE_URL" in result.stderr and "iris[embedded]" in result.stderr
 
 
+KEY = "a-long-random-value-for-signing-cookies-0123456789"
+
+
 def compose_config(project: Path, **passwords: str) -> subprocess.CompletedProcess:
     """`docker-compose config` in `project`, with only these passwords in the environment."""
     command = ["docker-compose", "-f", str(COMPOSE), "--project-directory", str(project), "config"]
-    env = {k: v for k, v in clean_env(**passwords).items() if k != "POSTGRES_PASSWORD" or k in passwords}
+    env = {
+        k: v
+        for k, v in clean_env(**passwords).items()
+        if k not in ("POSTGRES_PASSWORD", "IRIS_SECRET_KEY") or k in passwords
+    }
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -192,11 +199,11 @@ def test_docker_compose_config_validates_the_file(tmp_path):
         "IRIS_ENV=dev\nIRIS_HOST=127.0.0.1\nIRIS_WORKERS=7\nDATABASE_URL=postgresql://me@127.0.0.1/dev\n"
         "POSTGRES_PASSWORD=superuser-Secret-2\n"
     )
-    result = compose_config(tmp_path, IRIS_PASS="a-real-secret")
+    result = compose_config(tmp_path, IRIS_PASS="a-real-secret", IRIS_SECRET_KEY=KEY)
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
     iris = services["iris"]["environment"]
-    assert iris["IRIS_PASS"] == "a-real-secret"
+    assert iris["IRIS_PASS"] == "a-real-secret" and iris["IRIS_SECRET_KEY"] == KEY
     assert iris["IRIS_WORKERS"] == "7", ".env reaches the app"
     assert (iris["IRIS_ENV"], iris["IRIS_HOST"]) == ("prod", "0.0.0.0"), "compose's own settings win over .env"
     assert iris.get("DATABASE_URL", "") == "", "a DATABASE_URL for `make run` in .env must not redirect the container"
@@ -204,12 +211,16 @@ def test_docker_compose_config_validates_the_file(tmp_path):
     assert services["pgdb"]["environment"]["POSTGRES_PASSWORD"] == "superuser-Secret-2"
 
     dotenv.write_text("IRIS_WORKERS=7\n")
-    missing = compose_config(tmp_path, POSTGRES_PASSWORD="superuser-Secret-2")
+    missing = compose_config(tmp_path, POSTGRES_PASSWORD="superuser-Secret-2", IRIS_SECRET_KEY=KEY)
     assert missing.returncode != 0 and "IRIS_PASS" in missing.stderr, "compose refuses to start without a password"
-    missing = compose_config(tmp_path, IRIS_PASS="a-real-secret")
+    missing = compose_config(tmp_path, IRIS_PASS="a-real-secret", IRIS_SECRET_KEY=KEY)
     assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr, "... or without the superuser's"
+    missing = compose_config(tmp_path, IRIS_PASS="a-real-secret", POSTGRES_PASSWORD="superuser-Secret-2")
+    assert missing.returncode != 0 and "IRIS_SECRET_KEY" in missing.stderr, "... or without a key for the cookies"
     dotenv.unlink()
-    no_dotenv = compose_config(tmp_path, IRIS_PASS="a-real-secret", POSTGRES_PASSWORD="superuser-Secret-2")
+    no_dotenv = compose_config(
+        tmp_path, IRIS_PASS="a-real-secret", POSTGRES_PASSWORD="superuser-Secret-2", IRIS_SECRET_KEY=KEY
+    )
     assert no_dotenv.returncode != 0 and ".env" in no_dotenv.stderr, "compose v1 needs .env: cp .env.sample .env"
 
 

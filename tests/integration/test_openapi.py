@@ -143,7 +143,7 @@ def test_every_operation_but_the_public_ones_needs_a_bearer_token(settings):
     required.engine.dispose()
     opened.engine.dispose()
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    public = {"/health", "/ready", "/live", "/openapi.json", "/docs", "/docs/assets/{name}"}
+    public = {"/health", "/ready", "/live", "/openapi.json", "/docs", "/docs/assets/{name}", "/static/{name}"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if path in public:
@@ -193,7 +193,16 @@ def test_every_rate_limited_operation_documents_429_and_the_ratelimit_headers(cl
     headers = document["components"]["headers"]
     for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
         assert headers[name]["schema"] == {"type": "integer", "minimum": 0}
-    exempt = {"/health", "/ready", "/live", "/metrics", "/openapi.json", "/docs", "/docs/assets/{name}"}
+    exempt = {
+        "/health",
+        "/ready",
+        "/live",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+        "/docs/assets/{name}",
+        "/static/{name}",
+    }
     for path, item in document["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]

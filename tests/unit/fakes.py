@@ -336,7 +336,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.history = FakeHistoryRepository(tx)
         self.idempotency_keys = FakeIdempotencyKeyRepository(tx)
         self.users = FakeUserRepository(tx)
-        self.tokens = NotFaked("tokens")
+        self.tokens, self.web_sessions = NotFaked("tokens"), NotFaked("web_sessions")
         self.ticket_list, self.ticket_counts, self.schema = map(NotFaked, ("ticket_list", "ticket_counts", "schema"))
 
     def _commit(self) -> None:

@@ -4,6 +4,8 @@ import pytest
 
 from iris.config import ConfigError, load_settings, read_dotenv, safe_url
 
+KEY = "a-long-random-value-for-signing-cookies-0123456789"
+
 
 def settings(**env):
     return load_settings(env, dotenv=None)
@@ -43,7 +45,10 @@ def test_prod_refuses_placeholder_passwords(password):
 
 
 def test_prod_with_a_real_password_is_fine():
-    assert settings(IRIS_ENV="prod", IRIS_USER="iris", IRIS_PASS="k7#Lq9-unique").database_url.host == "pgdb"
+    assert (
+        settings(IRIS_ENV="prod", IRIS_USER="iris", IRIS_PASS="k7#Lq9-unique", IRIS_SECRET_KEY=KEY).database_url.host
+        == "pgdb"
+    )
 
 
 def test_test_profile_does_not_fall_back_silently():
@@ -103,7 +108,9 @@ def test_rate_limits_are_on_by_default_in_dev_and_prod_but_off_in_test_and_in_se
         "120/minute",
     )
     assert (s.rate_limit_storage, s.rate_limit_prefix) == ("memory://", "iris")
-    assert settings(IRIS_ENV="prod", IRIS_USER="iris", IRIS_PASS="k7#Lq9-unique").rate_limits is True
+    assert (
+        settings(IRIS_ENV="prod", IRIS_USER="iris", IRIS_PASS="k7#Lq9-unique", IRIS_SECRET_KEY=KEY).rate_limits is True
+    )
     assert Settings().rate_limits is False  # the tests that build Settings themselves are never limited
     assert settings(IRIS_ENV="test").rate_limits is False  # nor the servers the suite starts, unless they ask
     assert settings(IRIS_ENV="test", IRIS_RATE_LIMITS="on").rate_limits is True

@@ -1,0 +1,49 @@
+"""Web sessions: found by the hash of their cookie's secret (with their user), started, touched and ended."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from iris.models import User, WebSession
+
+
+class WebSessionRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def find(self, secret_hash: bytes) -> Optional[tuple[WebSession, User]]:
+        """The session with this hash and its user, in one indexed query."""
+        row = self.session.execute(
+            select(WebSession, User)
+            .join(User, User.user_id == WebSession.user_id)
+            .where(WebSession.secret_hash == secret_hash)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def start(self, user_id: int, secret_hash: bytes, now: datetime, expires: datetime) -> WebSession:
+        record = WebSession(user_id=user_id, secret_hash=secret_hash, created=now, last_seen=now, expires=expires)
+        self.session.add(record)
+        self.session.flush()
+        return record
+
+    def touch(self, session_id: int, now: datetime) -> None:
+        self.session.execute(update(WebSession).where(WebSession.session_id == session_id).values(last_seen=now))
+
+    def end(self, secret_hash: bytes) -> None:
+        self.session.execute(delete(WebSession).where(WebSession.secret_hash == secret_hash))
+
+    def end_for_user(self, user_id: int, keep: Optional[int] = None) -> None:
+        query = delete(WebSession).where(WebSession.user_id == user_id)
+        if keep is not None:
+            query = query.where(WebSession.session_id != keep)
+        self.session.execute(query)
+
+    def end_expired(self, user_id: int, now: datetime, idle_since: datetime) -> None:
+        """A user's sessions past their end or unused since `idle_since`: pruned whenever the user signs in."""
+        self.session.execute(
+            delete(WebSession).where(
+                WebSession.user_id == user_id, or_(WebSession.expires <= now, WebSession.last_seen < idle_since)
+            )
+        )

@@ -1,0 +1,86 @@
+"""Web sessions: signing in with a password, finding who a session's cookie stands for, signing out.
+
+A session's secret is 32 random bytes, given to the browser once (in a signed cookie) and kept here only
+as its SHA-256, as API tokens are. A session ends when it is signed out, when it has not been used for
+`Lifetime.idle`, at `Lifetime.absolute` after it began whatever the use, when its user's password is
+changed elsewhere, and at once when its user is deactivated (every check reads the user).
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+from iris.errors import SignInFailed
+from iris.models import USERNAME_PATTERN
+from iris.services.identity import ANONYMOUS, Actor, secret_hash
+from iris.services.passwords import hash_password, matches, needs_rehash
+from iris.services.unit_of_work import UnitOfWork
+
+SECRET_BYTES = 32
+LAST_SEEN_EVERY = timedelta(minutes=1)  # last_seen is written at most this often per session
+_USERNAME = re.compile(USERNAME_PATTERN)
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    idle: timedelta
+    absolute: timedelta
+
+
+@dataclass(frozen=True)
+class Started:
+    secret: str  # for the cookie; never stored
+    actor: Actor
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class Found:
+    actor: Actor
+    stale: bool  # its last_seen is due a write
+
+
+def sign_in(uow: UnitOfWork, username: str, password: str, lifetime: Lifetime, now: datetime) -> Started:
+    """A new session for the active user whose password this is, or SignInFailed, whatever was wrong.
+
+    The password is hashed whether or not the user exists, so the time taken tells nothing either."""
+    with uow:
+        user = uow.users.get(username) if _USERNAME.match(username) else None
+        stored = user.password_hash if user is not None else None
+        right = matches(stored, password)
+        if not right or not user.active or user.username.lower() == ANONYMOUS.username:
+            raise SignInFailed()
+        if needs_rehash(stored):
+            uow.users.change(user, {"password_hash": hash_password(password)})
+        uow.web_sessions.end_expired(user.user_id, now, now - lifetime.idle)
+        secret = secrets.token_urlsafe(SECRET_BYTES)
+        record = uow.web_sessions.start(user.user_id, secret_hash(secret), now, now + lifetime.absolute)
+        uow.commit()
+        return Started(secret, Actor(user.username, user.role, session_id=record.session_id), record.expires)
+
+
+def identify(uow: UnitOfWork, secret: str, lifetime: Lifetime, now: datetime) -> Optional[Found]:
+    """Who a session stands for, or None: unknown or signed out, unused too long, past its end, or its user
+    deactivated. Read in the request's own unit of work before its use case, as a token is."""
+    found = uow.web_sessions.find(secret_hash(secret))
+    if found is None:
+        return None
+    record, user = found
+    if not user.active or record.expires <= now or record.last_seen + lifetime.idle <= now:
+        return None
+    stale = now - record.last_seen >= LAST_SEEN_EVERY
+    return Found(Actor(user.username, user.role, session_id=record.session_id), stale)
+
+
+def note_use(uow: UnitOfWork, session_id: int, now: datetime) -> None:
+    with uow:
+        uow.web_sessions.touch(session_id, now)
+        uow.commit()
+
+
+def sign_out(uow: UnitOfWork, secret: str) -> None:
+    with uow:
+        uow.web_sessions.end(secret_hash(secret))
+        uow.commit()

@@ -1,0 +1,45 @@
+"""Creating a ticket from the page: the API's rules and messages, shown beside the fields."""
+
+from iris.api.middleware import unit_of_work
+from iris.errors import FieldErrors
+from iris.schemas import TicketCreate, parse
+from iris.services import tickets
+from iris.services.workflows import list_workflows
+from iris.web.binding import redirect
+from iris.web.forms import given
+
+WORKFLOWS_LISTED = 100
+
+
+def new_ticket_form(request, response):
+    return _form(request, response)
+
+
+def create(request, response):
+    form = request.context.form
+    fields = {
+        k: v for k, v in given(form, "title", "description", "assignee", "due", "workflow").items() if v is not None
+    }
+    fields.setdefault("title", form.get("title", ""))  # an empty title is the API's "must not be empty"
+    try:
+        outcome = tickets.open_ticket(unit_of_work(request), parse(TicketCreate, fields))
+    except FieldErrors as exc:
+        return _form(request, response, status=422, errors=exc.errors, sent=form)
+    return redirect(response, f"/ticket/{outcome.item.ticket_id}")
+
+
+def _form(request, response, status: int = 200, errors=None, sent=None) -> str:
+    uow = unit_of_work(request)
+    if uow.entered:
+        uow = request.context.state.unit_of_work(uow.actor)
+    names = [w.name for w in list_workflows(uow, after=None, limit=WORKFLOWS_LISTED)[0]]
+    return request.context.state.web.pages.render(
+        request,
+        response,
+        "new_ticket.html",
+        status=status,
+        workflows=names,
+        errors=errors or {},
+        sent=sent or {},
+        may_assign=uow.actor.is_at_least("agent"),
+    )

@@ -1,0 +1,62 @@
+"""Signing in and out of the web page."""
+
+from datetime import datetime, timezone
+
+from iris.api.middleware import unit_of_work
+from iris.api.routes import TextParam
+from iris.errors import SignInFailed
+from iris.services import web_sessions
+from iris.web.binding import local_target, redirect
+from iris.web.security import SESSION
+
+NEXT = TextParam("next", "where to go once signed in (a path on this site)", max_length=2000)
+
+
+def sign_in_form(request, response):
+    """The sign-in page; a signed-in browser goes straight on."""
+    target = local_target(request.get_param("next"))
+    if request.context.page.signed_in:
+        return redirect(response, target)
+    return _form(request, response, target)
+
+
+def sign_in(request, response):
+    web, form = request.context.state.web, request.context.form
+    username, password = form.get("username", ""), form.get("password", "")
+    target = local_target(form.get("next"))
+    address = request.remote_addr or "unknown"
+    wait = web.throttle.wait(username, address)
+    if wait:
+        response.set_header("Retry-After", str(wait))
+        error = f"too many failed sign-ins; try again in {math_minutes(wait)}"
+        return _form(request, response, target, username, error, status=429)
+    try:
+        started = web_sessions.sign_in(
+            unit_of_work(request), username, password, web.lifetime, datetime.now(timezone.utc)
+        )
+    except SignInFailed as exc:
+        web.throttle.failed(username, address)
+        return _form(request, response, target, username, str(exc), status=401)
+    web.cookies.write(response, SESSION, started.secret, max_age=web.cookies.session_seconds)
+    return redirect(response, target)
+
+
+def sign_out(request, response):
+    web = request.context.state.web
+    secret = web.cookies.read(request, SESSION)
+    if secret is not None:
+        web_sessions.sign_out(request.context.state.unit_of_work(request.context.page.actor), secret)
+    web.cookies.clear(response, SESSION)
+    return redirect(response, "/sign-in")
+
+
+def math_minutes(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}" if seconds >= 60 else f"{seconds} seconds"
+
+
+def _form(request, response, target: str, username: str = "", error: str = "", status: int = 200) -> str:
+    web = request.context.state.web
+    return web.pages.render(
+        request, response, "sign_in.html", status=status, next=target, username=username, error=error
+    )
