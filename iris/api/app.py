@@ -54,6 +54,7 @@ class App:
     settings: Settings
     hug_api: hug.API
     openapi: dict
+    state: AppState  # what the routes share (tests reach the web page's throttle through it)
 
     def __call__(self, environ, start_response):
         return self.wsgi(environ, start_response)
@@ -127,4 +128,4 @@ def create_app(settings: Settings) -> App:
     # `/tickets/` would otherwise reach `/tickets/{ticket_id}` with an empty id, and `/tickets/1/` no route.
     falcon_api.req_options.strip_url_path_trailing_slash = True
     error_handlers.install(falcon_api)
-    return App(falcon_api, engine, settings, api, state.openapi)
+    return App(falcon_api, engine, settings, api, state.openapi, state)

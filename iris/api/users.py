@@ -12,8 +12,18 @@ from iris.api.request_parsing import json_body
 from iris.api.routes import Answer, BoolParam, Header, IntParam, NameParam, Route, TextListParam
 from iris.models import ROLES, USERNAME_PATTERN
 from iris.schemas import parse
-from iris.schemas.users import TokenCreate, TokenIssued, TokenOut, UserCreate, UserOut, UserPatch, token_json, user_json
-from iris.services import tokens, users
+from iris.schemas.users import (
+    PasswordSet,
+    TokenCreate,
+    TokenIssued,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    UserPatch,
+    token_json,
+    user_json,
+)
+from iris.services import passwords, tokens, users
 
 USERNAME = NameParam("username", "the user's name", max_length=64, pattern=USERNAME_PATTERN,
                      expected="letters, digits, '.', '_' or '-'")  # fmt: skip
@@ -51,6 +61,12 @@ def create_user(request, response):
     response.status = falcon.HTTP_201
     response.set_header("Location", f"/users/{user.username}")
     return user_json(user)
+
+
+def set_password(request, response):
+    data = parse(PasswordSet, json_body(request))
+    passwords.set_password(unit_of_work(request), USERNAME.from_path(request), data.password, data.current_password)
+    response.status = falcon.HTTP_204
 
 
 def patch_user(request, response):
@@ -116,6 +132,13 @@ ROUTES = [
         "Change a user: admins their role and active flag, users their own display name and email", "users",
         writes(_200=ONE, _404=NOT_FOUND, _409=CONFLICT, _422=RULE_BROKEN), path_params=(USERNAME,), body=UserPatch,
         policy=USER,
+    ),
+    Route(
+        "PUT", "/users/{username}/password", set_password,
+        "Set a password for the web page: admins anyone's, users their own (with `current_password` when they "
+        "have one); the user's other web sessions end", "users",
+        writes(_204=Answer("The password was set"), _404=NOT_FOUND, _422=RULE_BROKEN), path_params=(USERNAME,),
+        body=PasswordSet, policy=USER,
     ),
     Route("POST", "/user/tokens", issue_token, "Issue a personal API token", "users",
           writes(_201=ISSUED, _422=RULE_BROKEN), body=TokenCreate, policy=USER),

@@ -24,6 +24,15 @@ class UserCreate(Input):
     role: Role = Field("reporter", description="reporter, agent or admin")
 
 
+class PasswordSet(Input):
+    """A new password (iris/services/passwords.py says what makes one acceptable)."""
+
+    password: str = Field(min_length=1, max_length=1024, description="at least 10 characters, never the username")
+    current_password: Optional[str] = Field(
+        None, max_length=1024, description="your current one, when you set your own and have one"
+    )
+
+
 class UserPatch(Input):
     """An admin changes `role` and `active`; a user changes their own `display_name` and `email`."""
 

@@ -16,7 +16,7 @@ from iris.services import web_sessions
 from iris.services.identity import ANONYMOUS, Actor
 from iris.web.forms import read_form
 from iris.web.render import is_fragment_request
-from iris.web.security import BROWSER, SESSION, new_browser_id, refuse_cross_site
+from iris.web.security import BROWSER, PAGE_HEADERS, SESSION, new_browser_id, refuse_cross_site
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,8 @@ def authorise_page(request, response, route: Route, web) -> None:
         secret = None
     uow.actor = _actor(request, route, state, found)
     basis = secret if secret is not None else _browser_id(request, response, web)
-    request.context.page = PageContext(
-        uow.actor, found is not None, state.settings.auth_open, web.cookies.csrf_token(basis), request.path
-    )
+    token = web.cookies.csrf_token(basis) if basis is not None else ""
+    request.context.page = PageContext(uow.actor, found is not None, state.settings.auth_open, token, request.path)
     if request.method == "POST":
         refuse_cross_site(request)
         request.context.form = read_form(request)
@@ -102,6 +101,9 @@ def _browser_id(request, response, web) -> str:
 def redirect(response, location: str) -> str:
     """303 See Other: after a form's POST, the browser GETs `location` (so Reload never posts again)."""
     response.status = falcon.HTTP_303
+    response.content_type = "text/html; charset=utf-8"  # an empty page, not raw bytes of no type
+    response.set_headers(PAGE_HEADERS)
+    response.set_header("Cache-Control", "no-store")
     response.set_header("Location", location)
     return ""
 

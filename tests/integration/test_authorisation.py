@@ -38,6 +38,7 @@ MATRIX = [
     ("POST", "/users", {"username": "newbie"}, only(201, "admin")),
     ("GET", "/users/{username}", None, everyone(200)),
     ("PATCH", "/users/{username}", {"display_name": "R"}, only(200, "reporter", "admin")),
+    ("PUT", "/users/{username}/password", {"password": "a fine new password"}, only(204, "reporter", "admin")),
     ("POST", "/user/tokens", {"name": "laptop"}, everyone(201)),
     ("GET", "/user/tokens", None, everyone(200)),
     ("DELETE", "/user/tokens/{token_id}", None, only(204, "reporter", "admin", otherwise=404)),
