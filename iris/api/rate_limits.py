@@ -2,9 +2,9 @@
 
 - **Client**: the token's id when the request presented a valid token, else the address it came from
   (REMOTE_ADDR; a proxy's X-Forwarded-For is not trusted).
-- **Class**: `searches` (GET /tickets with `q`), `reads` (any other GET or HEAD), `writes` (POST, PUT, PATCH,
-  DELETE); each has its own limit (IRIS_RATE_LIMIT_READS, ..._WRITES, ..._SEARCHES) and its own count, so
-  writing never uses up reading.
+- **Class**: `searches` (GET /tickets with `q`, and the board searched), `reads` (any other GET or HEAD),
+  `writes` (POST, PUT, PATCH, DELETE); each has its own limit (IRIS_RATE_LIMIT_READS, ..._WRITES,
+  ..._SEARCHES) and its own count, so writing never uses up reading.
 - **Exempt**: the PUBLIC routes (probes, /docs, /openapi.json) and /metrics answer anyone, always, with no
   RateLimit-* headers.
 - **Order**: a request without a token counts against its address. One with a token is refused at once if
@@ -40,7 +40,8 @@ log = logging.getLogger("iris.api")
 
 CLASSES = ("reads", "writes", "searches")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-EXEMPT_PATHS = frozenset({"/metrics"})  # beside every PUBLIC route
+EXEMPT_PATHS = frozenset({"/metrics"})
+SEARCHES = frozenset({"/tickets", "/"})  # the list and the web page's board, with `q`  # beside every PUBLIC route
 PAUSE_S = 10  # after a storage failure, how long requests pass unlimited before the storage is tried again
 
 
@@ -60,7 +61,7 @@ def exempt(route: Route) -> bool:
 def request_class(request, route: Route) -> str:
     if request.method in WRITES:
         return "writes"
-    if route.path == "/tickets" and request.get_param("q") is not None:
+    if route.path in SEARCHES and request.get_param("q"):
         return "searches"
     return "reads"
 

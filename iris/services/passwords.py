@@ -5,8 +5,9 @@ a hash made with older parameters is replaced on the next successful sign-in. Th
 stored or logged: only the PHC string (`$argon2id$v=19$m=65536,t=3,p=4$salt$hash`) is kept.
 """
 
+import sys
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +21,7 @@ from iris.services.users import existing_user
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # hashing time grows with the length; nobody types more
 HASHER = PasswordHasher()
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +32,7 @@ def _nobodys_hash() -> str:
 
 
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return _beside_the_worker(HASHER.hash, password)
 
 
 def matches(stored: Optional[str], password: str) -> bool:
@@ -38,9 +40,19 @@ def matches(stored: Optional[str], password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return HASHER.verify(stored or _nobodys_hash(), password) and stored is not None
+        return _beside_the_worker(HASHER.verify, stored or _nobodys_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _beside_the_worker(function: Callable[..., T], *args) -> T:
+    """Argon2 spends tens of milliseconds of CPU by design; in a gevent worker (iris serve) that would stall every
+    other request the worker holds. Its C code lets go of the GIL, so a native thread of gevent's pool runs it
+    while the worker's other requests go on."""
+    gevent = sys.modules.get("gevent")
+    if gevent is None or not gevent.monkey.is_module_patched("socket"):
+        return function(*args)
+    return gevent.get_hub().threadpool.apply(function, args)
 
 
 def needs_rehash(stored: str) -> bool:
