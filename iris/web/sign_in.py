@@ -1,5 +1,6 @@
 """Signing in and out of the web page."""
 
+import logging
 from datetime import datetime, timezone
 
 from iris.api.middleware import unit_of_work
@@ -9,6 +10,7 @@ from iris.services import web_sessions
 from iris.web.binding import local_target, redirect
 from iris.web.security import SESSION
 
+log = logging.getLogger("iris.web")
 NEXT = TextParam("next", "where to go once signed in (a path on this site)", max_length=2000)
 
 
@@ -27,6 +29,7 @@ def sign_in(request, response):
     address = request.remote_addr or "unknown"
     wait = web.throttle.wait(username, address)
     if wait:
+        log.warning("sign-in refused: too many failures for this account or from %s", address)
         response.set_header("Retry-After", str(wait))
         error = f"too many failed sign-ins; try again in {math_minutes(wait)}"
         return _form(request, response, target, username, error, status=429)
@@ -35,9 +38,12 @@ def sign_in(request, response):
             unit_of_work(request), username, password, web.lifetime, datetime.now(timezone.utc)
         )
     except SignInFailed as exc:
+        # Not the username: people type their password into it by mistake, and logs outlive that.
+        log.info("sign-in failed from %s", address)
         web.throttle.failed(username, address)
         return _form(request, response, target, username, str(exc), status=401)
     web.cookies.write(response, SESSION, started.secret, max_age=web.cookies.session_seconds)
+    log.info("signed in: %s (session %d)", started.actor.username, started.actor.session_id)
     return redirect(response, target)
 
 
