@@ -380,3 +380,29 @@ def test_compose_pins_tokens_required_whatever_the_shared_env_file_says():
     iris = compose_file()["services"]["iris"]
     assert ".env" in str(iris["env_file"])
     assert iris["environment"]["IRIS_AUTH"] == "required" and iris["environment"]["IRIS_ENV"] == "prod"
+
+
+@pytest.mark.slow
+def test_the_package_that_the_image_installs_ships_the_web_pages_templates_and_files(tmp_path):
+    import zipfile
+
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    names = zipfile.ZipFile(next(tmp_path.glob("iris-*.whl"))).namelist()
+    for needed in ("iris/web/templates/board.html", "iris/web/templates/_ticket_main.html", "iris/web/static/iris.js"):
+        assert needed in names
