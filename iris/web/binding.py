@@ -34,10 +34,10 @@ def bind_page(route: Route, limits, web):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
         request.context.route = route
-        limits.admit(request, response, route, lambda req, r: authorise_page(req, response, r, web))
         try:
+            limits.admit(request, response, route, lambda req, r: authorise_page(req, response, r, web))
             return route.handler(request, response)
-        except IrisError as exc:  # what the handler does not show beside a form of its own
+        except IrisError as exc:  # a refusal (CSRF, a right), or what the handler does not show beside a form
             return error_page(request, response, web, exc)
 
     endpoint.__name__ = route.handler.__name__

@@ -1,5 +1,6 @@
 """Reading a form's body (application/x-www-form-urlencoded): bounded, strict, each field once."""
 
+import re
 from urllib.parse import parse_qsl
 
 import falcon
@@ -7,6 +8,7 @@ import falcon
 from iris.api.error_handlers import ApiError
 from iris.errors import InvalidInput
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_FIELDS = 40  # no iris form has more than a dozen
 FORM = "application/x-www-form-urlencoded"
 
@@ -33,6 +35,12 @@ def optional(fields: dict[str, str], name: str):
     """A field left empty means no value (null), as an empty input box does to a person."""
     value = fields.get(name)
     return None if value is None or not value.strip() else value
+
+
+def end_of_day(due: str) -> str:
+    """A day from the page's date picker means by the end of that day (UTC), not its first second, so a ticket
+    due today is not overdue all day; a full date-time is left as it is (the API reads both)."""
+    return f"{due}T23:59:59Z" if _DAY.fullmatch(due) else due
 
 
 def given(fields: dict[str, str], *names: str) -> dict[str, object]:

@@ -6,7 +6,7 @@ from iris.schemas import TicketCreate, parse
 from iris.services import tickets
 from iris.services.workflows import list_workflows
 from iris.web.binding import redirect
-from iris.web.forms import given
+from iris.web.forms import end_of_day, given
 
 WORKFLOWS_LISTED = 100
 
@@ -21,6 +21,8 @@ def create(request, response):
         k: v for k, v in given(form, "title", "description", "assignee", "due", "workflow").items() if v is not None
     }
     fields.setdefault("title", form.get("title", ""))  # an empty title is the API's "must not be empty"
+    if "due" in fields:
+        fields["due"] = end_of_day(fields["due"])
     try:
         outcome = tickets.open_ticket(unit_of_work(request), parse(TicketCreate, fields))
     except FieldErrors as exc:

@@ -13,7 +13,7 @@ from iris.services import comments, tickets, workflows
 from iris.services.preconditions import Precondition
 from iris.services.ticket_view import Pages, ticket_view
 from iris.web.binding import redirect
-from iris.web.forms import given
+from iris.web.forms import end_of_day, given
 from iris.web.render import is_fragment_request
 
 TICKET_ID = IntParam("ticket_id", "the ticket's id", minimum=1)
@@ -30,9 +30,13 @@ def ticket_page(request, response):
 
 def edit(request, response):
     ticket_id, form = TICKET_ID.from_path(request), request.context.form
-    fields = given(form, "title", "description", "assignee", "due")
+    fields = given(form, "description", "assignee", "due")
+    if "title" in form:
+        fields["title"] = form["title"]  # a blank title is the API's "must not be empty", never a null
     if "due" in fields and (form.get("due") or "") == form.get("due_shown", ""):
         del fields["due"]  # unchanged: the day shown stands for a due that may have a time of day
+    elif fields.get("due"):
+        fields["due"] = end_of_day(fields["due"])
     return _write(
         request,
         response,

@@ -146,3 +146,31 @@ def test_a_missing_ticket_is_a_404_page_and_a_bad_query_a_400(web):
     assert "ticket 999 does not exist" in web.get("/ticket/999", status=404).text
     web.get("/ticket/1?comments_after=x", status=400)
     web.get("/?unknown=1", status=400)
+
+
+def test_a_blank_title_in_the_edit_form_reads_as_the_api_says_and_keeps_what_was_typed(web, web_app, client):
+    ticket = open_ticket(web_app, "named")
+    sign_in(web, "ann")
+    edit = form_for(web.get(f"/ticket/{ticket}"), f"/ticket/{ticket}/edit")
+    edit["title"], edit["description"] = "   ", "typed, not lost"
+    answer = edit.submit(status=422)
+    api = client.patch_json(f"/tickets/{ticket}", {"title": "   "}, status=400).json["errors"]["title"]
+    assert answer.html.select_one("#title-error").text == api
+    assert answer.html.select_one("#edit-description").text == "typed, not lost"
+
+
+def test_a_day_picked_on_the_page_is_due_by_its_end_so_today_is_not_overdue(web, web_app):
+    today = datetime.now(timezone.utc).date().isoformat()
+    sign_in(web, "ann")
+    form = web.get("/new").forms[1]
+    form["title"], form["due"] = "due today", today
+    ticket = form.submit(status=303).follow()
+    assert f"{today} 23:59 UTC" in ticket.text
+    assert not web.get("/").html.select("li.card.overdue")
+
+
+def test_a_refused_post_is_a_page_of_the_site_not_a_bare_error(web):
+    sign_in(web, "ann")
+    refused = web.post("/new", {"title": "no token"}, status=403)
+    assert refused.html.title.text.startswith("Cannot show this") and "CSRF" in refused.text
+    assert refused.headers["Content-Security-Policy"].startswith("default-src 'none'")
