@@ -518,3 +518,42 @@ def test_screenshots_of_a_busy_board_and_a_ticket_page(iris, context, page, tmp_
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(board, target / "board.png")
         shutil.copy(ticket, target / "ticket.png")
+
+
+# --- accessibility ----------------------------------------------------------------------------------------------
+
+# axe-core 4.12 (bundled in axe-playwright-python): WCAG 2.2 A and AA, and axe's best practices (landmarks, one
+# main, headings in order). It finds unlabelled fields, low contrast, missing titles and names of buttons and links.
+AXE_RULES = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}
+}
+
+
+def violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options=AXE_RULES).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in found]
+
+
+def test_every_page_passes_axe_and_signing_in_works_from_the_keyboard(iris, page):
+    page.goto("/")
+    assert violations(page) == [], "the sign-in page"
+    assert page.evaluate("document.activeElement.id") == "username", "the sign-in form has the focus at once"
+    page.keyboard.type("ann")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("header")).to_contain_text("Signed in as ann")
+    page.goto("/new")
+    page.fill("#title", "   ")
+    page.get_by_role("button", name="Create ticket").click()
+    expect(page.locator("#title-error")).to_have_text("must not be empty")
+    assert violations(page) == [], "the new-ticket form with its errors"
+    page.fill("#title", "An accessible ticket")
+    page.get_by_role("button", name="Create ticket").click()
+    page.wait_for_url("**/ticket/*")
+    assert violations(page) == [], "the ticket page"
+    for path in ("/", "/account"):
+        page.goto(path)
+        assert violations(page) == [], path
