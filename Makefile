@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients bench-throughput clean
+.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients bench-throughput bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,12 @@ bench-slow-clients: $(VENV)/.installed-test
 bench-throughput: $(VENV)/.installed-test
 	@scripts/ensure-bench-tools
 	$(BIN)/python bench/throughput.py
+
+## The board and ticket pages beside the API calls that fetch the same data (wrk, one server, ~5 min); record it in
+## docs/performance.md. BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_TICKETS.
+bench-pages: $(VENV)/.installed-test
+	@scripts/ensure-bench-tools
+	$(BIN)/python bench/page_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
