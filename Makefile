@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients bench-throughput bench-pages clean
+.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients bench-throughput bench-pages bench-signin-stall clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,11 @@ bench-throughput: $(VENV)/.installed-test
 bench-pages: $(VENV)/.installed-test
 	@scripts/ensure-bench-tools
 	$(BIN)/python bench/page_bench.py
+
+## /live while clients sign in, one gevent worker, Argon2 on gevent's thread pool vs the worker's own thread (~1 min);
+## record it in docs/web.md.
+bench-signin-stall: $(VENV)/.installed-test
+	$(BIN)/python bench/signin_stall.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
