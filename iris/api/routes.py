@@ -202,6 +202,8 @@ class Route:
     name: str = ""  # the OpenAPI operationId; the handler's name unless two routes share a handler
     policy: str = ""  # who may call it (iris/api/access.py); the app refuses a route without one
     page: bool = False  # a web page (iris/web): signed in by cookie, answered in HTML, not in the OpenAPI document
+    # Its use case only reads (and needs no savepoint): the check of who is calling runs without a transaction too.
+    read_only: bool = False
 
     @property
     def operation_id(self) -> str:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Row, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from iris.models import User, WebSession
@@ -13,14 +13,16 @@ class WebSessionRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def find(self, secret_hash: bytes) -> Optional[tuple[WebSession, User]]:
-        """The session with this hash and its user, in one indexed query."""
-        row = self.session.execute(
-            select(WebSession, User)
+    def find(self, secret_hash: bytes) -> Optional[Row]:
+        """The session with this hash and what matters of its user, in one indexed query, as a plain row (read on
+        every page, so no ORM objects): session_id, last_seen, expires, username, role, active."""
+        return self.session.execute(
+            select(
+                WebSession.session_id, WebSession.last_seen, WebSession.expires, User.username, User.role, User.active
+            )
             .join(User, User.user_id == WebSession.user_id)
             .where(WebSession.secret_hash == secret_hash)
         ).first()
-        return None if row is None else (row[0], row[1])
 
     def start(self, user_id: int, secret_hash: bytes, now: datetime, expires: datetime) -> WebSession:
         record = WebSession(user_id=user_id, secret_hash=secret_hash, created=now, last_seen=now, expires=expires)

@@ -70,6 +70,14 @@ class WorkflowRepository:
             for w in workflows
         }
 
+    def moves_from(self, workflow: str, status: str) -> Sequence[WorkflowTransition]:
+        """The moves allowed from `status`, in one query (a ticket's page lists them; it needs no more)."""
+        return self.session.scalars(
+            select(WorkflowTransition)
+            .where(WorkflowTransition.workflow == workflow, WorkflowTransition.from_status == status)
+            .order_by(WorkflowTransition.name, WorkflowTransition.to_status)
+        ).all()
+
     def tickets_in(self, workflow: str, statuses: Sequence[str]) -> dict[str, int]:
         rows = self.session.execute(
             select(Ticket.status, func.count())

@@ -40,7 +40,6 @@ def ticket_view(uow: UnitOfWork, ticket_id: int, pages: Pages) -> TicketView:
             *found(uow.tickets.with_recent_comments(ticket_id, RECENT_COMMENTS), "ticket", ticket_id)
         )
         ticket, actor = detail.ticket, uow.actor
-        definition = uow.workflows.get(ticket.workflow)
         history = uow.history.page(ticket_id, after=pages.history_after, limit=pages.limit + 1)
         comments, more_comments = detail.comments, False
         if pages.comments_after is not None:
@@ -48,7 +47,7 @@ def ticket_view(uow: UnitOfWork, ticket_id: int, pages: Pages) -> TicketView:
             comments, more_comments = listed[: pages.limit], len(listed) > pages.limit
         return TicketView(
             detail,
-            definition.moves_from(ticket.status) if definition is not None else [],
+            list(uow.workflows.moves_from(ticket.workflow, ticket.status)),
             comments,
             more_comments,
             history[: pages.limit],

@@ -65,13 +65,10 @@ def identify(uow: UnitOfWork, secret: str, lifetime: Lifetime, now: datetime) ->
     """Who a session stands for, or None: unknown or signed out, unused too long, past its end, or its user
     deactivated. Read in the request's own unit of work before its use case, as a token is."""
     found = uow.web_sessions.find(secret_hash(secret))
-    if found is None:
+    if found is None or not found.active or found.expires <= now or found.last_seen + lifetime.idle <= now:
         return None
-    record, user = found
-    if not user.active or record.expires <= now or record.last_seen + lifetime.idle <= now:
-        return None
-    stale = now - record.last_seen >= LAST_SEEN_EVERY
-    return Found(Actor(user.username, user.role, session_id=record.session_id), stale)
+    stale = now - found.last_seen >= LAST_SEEN_EVERY
+    return Found(Actor(found.username, found.role, session_id=found.session_id), stale)
 
 
 def note_use(uow: UnitOfWork, session_id: int, now: datetime) -> None:

@@ -56,6 +56,8 @@ def authorise_page(request, response, route: Route, web) -> None:
     check_query(request, route.query_names, route.repeatable_query)
     state = request.context.state
     uow = request.context.uow = state.unit_of_work(ANONYMOUS)
+    if route.read_only:
+        uow.read_only()  # no BEGIN and ROLLBACK around the session's check and the page's reads
     secret = web.cookies.read(request, SESSION)
     found = web_sessions.identify(uow, secret, web.lifetime, _now()) if secret is not None else None
     if secret is not None and found is None:

@@ -174,3 +174,23 @@ def test_a_refused_post_is_a_page_of_the_site_not_a_bare_error(web):
     refused = web.post("/new", {"title": "no token"}, status=403)
     assert refused.html.title.text.startswith("Cannot show this") and "CSRF" in refused.text
     assert refused.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_the_ticket_page_reads_without_a_transaction_session_check_included(web, web_app):
+    from sqlalchemy import event
+
+    ticket = open_ticket(web_app, "read me")
+    sign_in(web, "ann")
+    web.get(f"/ticket/{ticket}")  # last_seen written now, not during the request below
+    seen = []
+
+    def autocommit(conn, cursor, statement, *args):
+        seen.append((conn.connection.dbapi_connection.autocommit, statement.split()[0]))
+
+    event.listen(web_app.engine, "before_cursor_execute", autocommit)
+    try:
+        web.get(f"/ticket/{ticket}")
+    finally:
+        event.remove(web_app.engine, "before_cursor_execute", autocommit)
+    assert len(seen) == 4, seen  # the session, the ticket with its comments, the moves, the history
+    assert all(flag for flag, _ in seen), "no BEGIN, so no ROLLBACK either"
