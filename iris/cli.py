@@ -5,6 +5,7 @@ import logging
 import os
 import sys
 from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Optional, Sequence
 
 import psycopg2
@@ -148,10 +149,15 @@ def _seed(args, settings) -> int:
 def _purge_keys(args, settings) -> int:
     from iris.db import one_unit_of_work
     from iris.services.idempotency import purge_expired
+    from iris.services.web_sessions import Lifetime, purge_ended
 
-    with one_unit_of_work(migrate.usable_database_url(settings)) as uow:
+    url = migrate.usable_database_url(settings)
+    with one_unit_of_work(url) as uow:
         removed = purge_expired(uow, settings.idempotency_ttl_hours)
-    print(f"iris purge-keys: removed {removed} expired key(s)", file=sys.stderr)
+    with one_unit_of_work(url) as uow:
+        lifetime = Lifetime.of(settings.session_idle_minutes, settings.session_max_hours)
+        ended = purge_ended(uow, lifetime, datetime.now(timezone.utc))
+    print(f"iris purge-keys: removed {removed} expired key(s) and {ended} ended web session(s)", file=sys.stderr)
     return 0
 
 

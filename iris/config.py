@@ -26,7 +26,7 @@ PLACEHOLDER_PASSWORDS = frozenset(
 # Per client (token, else address), per class of request; sized for a small team behind one NAT address.
 RATE_LIMIT_DEFAULTS = {"reads": "1200/minute", "writes": "300/minute", "searches": "120/minute"}
 RATE_LIMIT_STORAGES = ("memory", "redis", "rediss", "redis+unix")
-# Failed sign-ins to the web page (iris/web/sign_in.py), always counted, whatever IRIS_RATE_LIMITS says.
+# Sign-in attempts (iris/api/password_attempts.py), always counted, whatever IRIS_RATE_LIMITS says.
 SIGNIN_LIMIT_DEFAULTS = {"account": "10/15minutes", "address": "50/15minutes"}
 SECRET_KEY_MIN = 32  # characters of IRIS_SECRET_KEY: it signs session cookies
 
@@ -227,16 +227,23 @@ def _secret_key(env: Mapping[str, str], profile: str) -> str:
 
 
 def _kept_key(path: Path) -> str:
-    if path.is_file():
-        return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    # Created readable by its owner only; a concurrent start that won the race keeps its key.
     try:
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-            f.write(key)
+        # Created readable by its owner only, and written whole under another name first, so that a concurrent
+        # start never reads a half-written key: it finds none (and makes its own) or a whole one.
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(32))
+        os.link(draft, path)  # fails if the key exists: the first start's key stays
     except FileExistsError:
-        return path.read_text().strip()
+        pass
+    finally:
+        draft.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if len(key) < SECRET_KEY_MIN:
+        raise ConfigError(
+            f"{path} holds no usable key (under {SECRET_KEY_MIN} characters): delete it or set IRIS_SECRET_KEY"
+        )
     return key
 
 

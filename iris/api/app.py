@@ -19,6 +19,7 @@ from iris.api.middleware import (
     UnknownMethods,
 )
 from iris.api.openapi import build_document
+from iris.api.password_attempts import PasswordAttempts
 from iris.api.rate_limits import RateLimits
 from iris.api.request_log import RequestLog
 from iris.api.request_parsing import check_query
@@ -54,7 +55,7 @@ class App:
     settings: Settings
     hug_api: hug.API
     openapi: dict
-    state: AppState  # what the routes share (tests reach the web page's throttle through it)
+    state: AppState  # what the routes share (tests reach the password attempts through it)
 
     def __call__(self, environ, start_response):
         return self.wsgi(environ, start_response)
@@ -121,6 +122,7 @@ def create_app(settings: Settings) -> App:
     state = AppState(make_session_factory(engine), settings, migrate.revisions())
     state.token_cache = TokenCache(settings.auth_cache_seconds)
     state.web = web_state(settings)
+    state.password_attempts = PasswordAttempts(settings)
     api = build_api(state, settings, engine)
     state.openapi = build_document(api, title="iris", version=iris.__version__, auth_open=settings.auth_open)
     falcon_api = api.http.server(default_not_found=False)

@@ -1,7 +1,6 @@
 """Errors become JSON answers here: domain errors through `describe`, database trouble as 503 or 409, the rest
 as a generic 500."""
 
-import html
 import json
 import logging
 import traceback
@@ -13,7 +12,6 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from iris.api.error_mapping import describe
 from iris.db import driver_message
 from iris.errors import IrisError
-from iris.web.security import PAGE_HEADERS
 
 log = logging.getLogger("iris.api")
 
@@ -106,12 +104,10 @@ def bounded_traceback(exc: BaseException) -> str:
 
 def serialize(req, resp, error: falcon.HTTPError) -> None:
     errors = getattr(error, "errors", None) or _default_errors(req, error)
-    if getattr(getattr(req.context, "route", None), "page", False):
+    page = getattr(req.context, "error_page", None)
+    if page is not None:
         # A web page's error (a 429, a 503, a 500) is a page for a person, with the same messages.
-        resp.content_type = "text/html; charset=utf-8"
-        resp.set_headers(PAGE_HEADERS)
-        items = "".join(f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>" for k, v in errors.items())
-        resp.body = f'<!DOCTYPE html><html lang="en"><title>iris: {error.status}</title><ul>{items}</ul></html>'
+        resp.body = page(req, resp, errors)  # iris/web/binding.py
         return
     resp.content_type = falcon.MEDIA_JSON
     resp.body = json.dumps({"errors": errors, **getattr(error, "extra", {})})

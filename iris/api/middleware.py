@@ -1,5 +1,6 @@
 """Per-request plumbing: bounded bodies, path parameters, and one unit of work per request."""
 
+import logging
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from iris.migrate import Revisions
 from iris.services.identity import Actor
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
+log = logging.getLogger("iris.api")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -122,6 +124,7 @@ class AppState:
     openapi: dict = field(default_factory=dict)
     token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
     web: Any = None  # the web page's shared state (iris/web/state.py)
+    password_attempts: Any = None  # iris/api/password_attempts.py
 
     def unit_of_work(self, actor: Actor) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory, actor, placeholders=self.settings.auth_open)
@@ -129,7 +132,9 @@ class AppState:
 
 class UnitOfWorkPerRequest:
     """Closes each request's unit of work (its session opens when first used) at the end, whatever
-    happened, so no connection outlives its request."""
+    happened, so no connection outlives its request. Then runs what the request left for afterwards
+    (`req.context.afterwards`), such as noting when a session was last used: after the close, so a
+    request never holds two connections at once."""
 
     def __init__(self, state: AppState):
         self.state = state
@@ -137,11 +142,18 @@ class UnitOfWorkPerRequest:
     def process_request(self, req, resp) -> None:
         req.context.state = self.state
         req.context.uow = None  # made once the route's policy has said who acts (iris/api/app.py)
+        req.context.afterwards = []
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         uow = getattr(req.context, "uow", None)
         if uow is not None:
             uow.close()
+        for task in getattr(req.context, "afterwards", ()):
+            try:
+                task()
+            except Exception as exc:  # bookkeeping: the answer is already made, and must not turn into a 500
+                log.warning("after %s %s: %s: %s", req.method, req.path, type(exc).__name__, str(exc)[:200])
+        req.context.afterwards = []
 
 
 def unit_of_work(req) -> SqlAlchemyUnitOfWork:

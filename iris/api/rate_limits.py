@@ -40,8 +40,8 @@ log = logging.getLogger("iris.api")
 
 CLASSES = ("reads", "writes", "searches")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-EXEMPT_PATHS = frozenset({"/metrics"})
-SEARCHES = frozenset({"/tickets", "/"})  # the list and the web page's board, with `q`  # beside every PUBLIC route
+EXEMPT_PATHS = frozenset({"/metrics"})  # beside every PUBLIC route
+SEARCHES = frozenset({"/tickets", "/"})  # the list and the web page's board, with `q`
 PAUSE_S = 10  # after a storage failure, how long requests pass unlimited before the storage is tried again
 
 
@@ -61,7 +61,8 @@ def exempt(route: Route) -> bool:
 def request_class(request, route: Route) -> str:
     if request.method in WRITES:
         return "writes"
-    if route.path in SEARCHES and request.get_param("q"):
+    # The board's filter form sends an empty q when the search box is left empty: no search.
+    if route.path in SEARCHES and request.get_param("q") not in (None, "" if route.page else None):
         return "searches"
     return "reads"
 

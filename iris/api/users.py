@@ -6,6 +6,7 @@ import falcon
 
 from iris.api.access import ADMIN, USER
 from iris.api.answers import CONFLICT, NOT_FOUND, RULE_BROKEN, reads, writes
+from iris.api.error_handlers import ApiError
 from iris.api.middleware import unit_of_work
 from iris.api.paging import AFTER, LIMIT, NEXT_LINK, next_link
 from iris.api.request_parsing import json_body
@@ -64,8 +65,16 @@ def create_user(request, response):
 
 
 def set_password(request, response):
-    data = parse(PasswordSet, json_body(request))
-    passwords.set_password(unit_of_work(request), USERNAME.from_path(request), data.password, data.current_password)
+    username, data = USERNAME.from_path(request), parse(PasswordSet, json_body(request))
+    uow, attempts = unit_of_work(request), request.context.state.password_attempts
+    own = username.lower() == uow.actor.username.lower()
+    # Giving the current password is an attempt at it, counted as a sign-in's is.
+    if own and (wait := attempts.attempt(username, request.remote_addr or "unknown")):
+        raise ApiError(falcon.HTTP_429, {"current_password": f"too many attempts; retry in {wait} s"},
+                       headers={"Retry-After": str(wait)})  # fmt: skip
+    passwords.set_password(uow, username, data.password, data.current_password)
+    if own:
+        attempts.succeeded(username)
     response.status = falcon.HTTP_204
 
 

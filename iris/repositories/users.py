@@ -2,7 +2,7 @@
 
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,18 @@ class UserRepository:
     def get(self, username: str) -> Optional[User]:
         """The user named `username`, whatever the case."""
         return self.session.scalars(select(User).where(func.lower(User.username) == username.lower())).one_or_none()
+
+    def credentials(self, username: str) -> Optional[Row]:
+        """What signing in needs of the user named `username` (whatever the case), password hash included, in one
+        query: user_id, username, role, active, password_hash."""
+        return self.session.execute(
+            select(User.user_id, User.username, User.role, User.active, User.password_hash).where(
+                func.lower(User.username) == username.lower()
+            )
+        ).first()
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self.session.execute(update(User).where(User.user_id == user_id).values(password_hash=password_hash))
 
     def with_email(self, email: str) -> Optional[User]:
         return self.session.scalars(select(User).where(func.lower(User.email) == email.lower())).one_or_none()

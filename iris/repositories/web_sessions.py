@@ -42,6 +42,10 @@ class WebSessionRepository:
             query = query.where(WebSession.session_id != keep)
         self.session.execute(query)
 
+    def purge(self, now: datetime, idle_since: datetime) -> int:
+        ended = or_(WebSession.expires <= now, WebSession.last_seen < idle_since)
+        return self.session.execute(delete(WebSession).where(ended)).rowcount
+
     def end_expired(self, user_id: int, now: datetime, idle_since: datetime) -> None:
         """A user's sessions past their end or unused since `idle_since`: pruned whenever the user signs in."""
         self.session.execute(

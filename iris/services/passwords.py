@@ -21,7 +21,9 @@ from iris.services.users import existing_user
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # hashing time grows with the length; nobody types more
 HASHER = PasswordHasher()
+HASHES_AT_ONCE = 2  # per worker
 T = TypeVar("T")
+_turns = None
 
 
 @lru_cache(maxsize=1)
@@ -46,13 +48,20 @@ def matches(stored: Optional[str], password: str) -> bool:
 
 
 def _beside_the_worker(function: Callable[..., T], *args) -> T:
-    """Argon2 spends tens of milliseconds of CPU by design; in a gevent worker (iris serve) that would stall every
-    other request the worker holds. Its C code lets go of the GIL, so a native thread of gevent's pool runs it
-    while the worker's other requests go on."""
-    gevent = sys.modules.get("gevent")
-    if gevent is None or not gevent.monkey.is_module_patched("socket"):
+    """Argon2 spends tens of milliseconds of CPU and 64 MiB by design; in a gevent worker (iris serve) that would
+    stall every other request the worker holds. Its C code lets go of the GIL, so a native thread of gevent's
+    pool runs it while the worker's other requests go on; at most HASHES_AT_ONCE at a time (the rest wait their
+    turn), so a burst of sign-ins costs bounded memory and leaves the other core to the worker."""
+    global _turns
+    if "gevent" not in sys.modules:
         return function(*args)
-    return gevent.get_hub().threadpool.apply(function, args)
+    from gevent import get_hub, lock, monkey
+
+    if not monkey.is_module_patched("socket"):
+        return function(*args)
+    _turns = _turns or lock.BoundedSemaphore(HASHES_AT_ONCE)  # made in the worker, after gunicorn forked
+    with _turns:
+        return get_hub().threadpool.apply(function, args)
 
 
 def needs_rehash(stored: str) -> bool:
@@ -73,6 +82,7 @@ def set_password(uow: UnitOfWork, username: str, password: str, current: Optiona
     check_new_password(password, username)
     if username.lower() == ANONYMOUS.username:
         raise RuleBroken({"username": "the built-in `anonymous` account cannot sign in"})
+    new_hash = hash_password(password)  # before the transaction: no connection is held while it is made
     with uow:
         user = existing_user(uow, username)
         own = user.username == uow.actor.username
@@ -80,7 +90,7 @@ def set_password(uow: UnitOfWork, username: str, password: str, current: Optiona
             uow.actor.require("admin")
         elif user.password_hash is not None and (current is None or not matches(user.password_hash, current)):
             raise RuleBroken({"current_password": "is not your current password"})
-        uow.users.change(user, {"password_hash": hash_password(password)})
+        uow.users.change(user, {"password_hash": new_hash})
         uow.web_sessions.end_for_user(user.user_id, keep=uow.actor.session_id)
         uow.commit()
         return user

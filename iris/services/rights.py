@@ -11,8 +11,12 @@ from iris.models import Comment, Ticket
 from iris.services.identity import Actor
 
 
+def can_assign(actor: Actor) -> bool:
+    return actor.is_at_least("agent")
+
+
 def may_assign(actor: Actor, assignee: Optional[str], current: Optional[str] = None) -> None:
-    if assignee != current and not actor.is_at_least("agent"):
+    if assignee != current and not can_assign(actor):
         raise Forbidden("the agent role to assign tickets")
 
 

@@ -6,7 +6,7 @@ from typing import Callable, Optional, Sequence
 
 from iris.errors import Forbidden, found
 from iris.models import Comment, TicketHistory, WorkflowTransition
-from iris.services.rights import may_assign, may_edit_ticket, may_move
+from iris.services.rights import can_assign, may_edit_ticket, may_move
 from iris.services.tickets import RECENT_COMMENTS, TicketWithComments
 from iris.services.unit_of_work import UnitOfWork
 
@@ -54,7 +54,7 @@ def ticket_view(uow: UnitOfWork, ticket_id: int, pages: Pages) -> TicketView:
             len(history) > pages.limit,
             may_edit=_allowed(lambda: may_edit_ticket(actor, ticket, {"title": ticket.title})),
             may_move=_allowed(lambda: may_move(actor, ticket)),
-            may_assign=_allowed(lambda: may_assign(actor, "\0someone else", ticket.assignee)),
+            may_assign=can_assign(actor),
         )
 
 

@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, Optional
 
 from iris.errors import SignInFailed
 from iris.models import USERNAME_PATTERN
@@ -28,6 +28,10 @@ class Lifetime:
     idle: timedelta
     absolute: timedelta
 
+    @classmethod
+    def of(cls, idle_minutes: int, max_hours: int) -> "Lifetime":
+        return cls(timedelta(minutes=idle_minutes), timedelta(hours=max_hours))
+
 
 @dataclass(frozen=True)
 class Started:
@@ -42,18 +46,31 @@ class Found:
     stale: bool  # its last_seen is due a write
 
 
-def sign_in(uow: UnitOfWork, username: str, password: str, lifetime: Lifetime, now: datetime) -> Started:
+@dataclass(frozen=True)
+class SignIn:
+    username: str
+    password: str
+    replacing: Optional[str] = None  # the secret of the session the browser had, which this one replaces
+
+
+def sign_in(units: Callable[[], UnitOfWork], attempt: SignIn, lifetime: Lifetime, now: datetime) -> Started:
     """A new session for the active user whose password this is, or SignInFailed, whatever was wrong.
 
-    The password is hashed whether or not the user exists, so the time taken tells nothing either."""
-    with uow:
-        user = uow.users.get(username) if _USERNAME.match(username) else None
-        stored = user.password_hash if user is not None else None
-        right = matches(stored, password)
-        if not right or not user.active or user.username.lower() == ANONYMOUS.username:
-            raise SignInFailed()
-        if needs_rehash(stored):
-            uow.users.change(user, {"password_hash": hash_password(password)})
+    Two units of work, and no connection held between them while the password is hashed (tens of
+    milliseconds by design): one reads the user, the other starts the session. The password is hashed
+    whether or not the user exists, and the user is read by one query either way, so the time taken
+    tells nothing either."""
+    with units().read_only() as uow:
+        user = uow.users.credentials(attempt.username) if _USERNAME.match(attempt.username) else None
+    stored = user.password_hash if user is not None else None
+    if not matches(stored, attempt.password) or not user.active or user.username.lower() == ANONYMOUS.username:
+        raise SignInFailed()
+    rehashed = hash_password(attempt.password) if needs_rehash(stored) else None
+    with units() as uow:
+        if rehashed is not None:
+            uow.users.set_password_hash(user.user_id, rehashed)
+        if attempt.replacing is not None:
+            uow.web_sessions.end(secret_hash(attempt.replacing))
         uow.web_sessions.end_expired(user.user_id, now, now - lifetime.idle)
         secret = secrets.token_urlsafe(SECRET_BYTES)
         record = uow.web_sessions.start(user.user_id, secret_hash(secret), now, now + lifetime.absolute)
@@ -67,7 +84,7 @@ def identify(uow: UnitOfWork, secret: str, lifetime: Lifetime, now: datetime) ->
     found = uow.web_sessions.find(secret_hash(secret))
     if found is None or not found.active or found.expires <= now or found.last_seen + lifetime.idle <= now:
         return None
-    stale = now - found.last_seen >= LAST_SEEN_EVERY
+    stale = now - found.last_seen >= min(LAST_SEEN_EVERY, lifetime.idle / 2)
     return Found(Actor(found.username, found.role, session_id=found.session_id), stale)
 
 
@@ -75,6 +92,14 @@ def note_use(uow: UnitOfWork, session_id: int, now: datetime) -> None:
     with uow:
         uow.web_sessions.touch(session_id, now)
         uow.commit()
+
+
+def purge_ended(uow: UnitOfWork, lifetime: Lifetime, now: datetime) -> int:
+    """Delete the records of sessions that have ended (past their end, or unused too long); returns how many."""
+    with uow:
+        removed = uow.web_sessions.purge(now, now - lifetime.idle)
+        uow.commit()
+        return removed
 
 
 def sign_out(uow: UnitOfWork, secret: str) -> None:

@@ -18,6 +18,8 @@ from iris.web.forms import read_form
 from iris.web.render import is_fragment_request
 from iris.web.security import BROWSER, PAGE_HEADERS, SESSION, new_browser_id, refuse_cross_site
 
+SIGN_OUT = "/sign-out"
+
 
 @dataclass(frozen=True)
 class PageContext:
@@ -34,6 +36,9 @@ def bind_page(route: Route, limits, web):
     # A fresh function per app: hug keeps interface state on the function object it decorates.
     def endpoint(request, response):
         request.context.route = route
+        request.context.error_page = lambda req, resp, errors: web.pages.render(
+            req, resp, "error.html", status=None, errors=errors
+        )
         try:
             limits.admit(request, response, route, lambda req, r: authorise_page(req, response, r, web))
             return route.handler(request, response)
@@ -70,6 +75,8 @@ def authorise_page(request, response, route: Route, web) -> None:
     if request.method == "POST":
         refuse_cross_site(request)
         request.context.form = read_form(request)
+        if route.path == SIGN_OUT and found is None:
+            return  # no session to end: nothing a forged request could do, and a stale page's token cannot match
         web.cookies.check_csrf(basis, request.context.form.pop("csrf", None))
 
 
@@ -77,7 +84,10 @@ def _actor(request, route: Route, state, found) -> Actor:
     """The session's user; else on a public page the least of users, in open mode the local admin."""
     if found is not None:
         if found.stale:
-            web_sessions.note_use(state.unit_of_work(found.actor), found.actor.session_id, _now())
+            touch = web_sessions.note_use
+            request.context.afterwards.append(
+                lambda: touch(state.unit_of_work(found.actor), found.actor.session_id, _now())
+            )
         actor = found.actor
     elif route.policy == PUBLIC:
         return NOBODY

@@ -27,7 +27,7 @@ def read_form(request) -> dict[str, str]:
     for name, value in pairs:
         if name in fields:
             raise InvalidInput({name: "may be given only once"})
-        fields[name] = value
+        fields[name] = value.replace("\r\n", "\n")  # browsers send a textarea's line breaks as CRLF
     return fields
 
 

@@ -4,6 +4,7 @@ from iris.api.middleware import unit_of_work
 from iris.errors import FieldErrors
 from iris.schemas import TicketCreate, parse
 from iris.services import tickets
+from iris.services.rights import can_assign
 from iris.services.workflows import list_workflows
 from iris.web.binding import redirect
 from iris.web.forms import end_of_day, given
@@ -43,5 +44,5 @@ def _form(request, response, status: int = 200, errors=None, sent=None) -> str:
         workflows=names,
         errors=errors or {},
         sent=sent or {},
-        may_assign=uow.actor.is_at_least("agent"),
+        may_assign=can_assign(uow.actor),
     )

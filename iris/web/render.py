@@ -51,8 +51,10 @@ class Pages:
     def __init__(self):
         self.env = environment()
 
-    def render(self, request, response, template: str, status: int = 200, **context: Any) -> str:
-        response.status = getattr(falcon, f"HTTP_{status}")
+    def render(self, request, response, template: str, status: Optional[int] = 200, **context: Any) -> str:
+        """The page; `status` None keeps the response's (an error's, set by falcon)."""
+        if status is not None:
+            response.status = getattr(falcon, f"HTTP_{status}")
         response.content_type = HTML
         for name, value in PAGE_HEADERS.items():
             response.set_header(name, value)

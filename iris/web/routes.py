@@ -30,6 +30,6 @@ PAGES = [
     _page("POST", "/ticket/{ticket_id}/edit", ticket_pages.edit, "Edit a ticket", USER, **TICKET),
     _page("POST", "/ticket/{ticket_id}/move", ticket_pages.move, "Move a ticket", USER, **TICKET),
     _page("POST", "/ticket/{ticket_id}/comment", ticket_pages.comment, "Comment on a ticket", USER, **TICKET),
-    _page("GET", "/account", account.account_page, "Your account", USER, read_only=True),
+    _page("GET", "/account", account.account_page, "Your account", USER, query=(account.CHANGED,), read_only=True),
     _page("POST", "/account/password", account.change_password, "Change your password", USER),
 ]

@@ -97,5 +97,9 @@ def refuse_cross_site(request) -> None:
     if origin is None:
         return
     host = (request.get_header("Host") or "").lower()
-    if origin == "null" or urlsplit(origin.lower()).netloc != host:
+    try:
+        netloc = urlsplit(origin.lower()).netloc
+    except ValueError:  # `http://[`: not an origin at all
+        netloc = None
+    if origin == "null" or netloc != host:
         raise Forbidden("a request from this site itself (its Origin is another site's)")

@@ -6,8 +6,8 @@ redirects back to the page (303); the page's script asks for the ticket's part o
 """
 
 from iris.api.middleware import unit_of_work
-from iris.api.routes import INT32_MAX, IntParam
-from iris.errors import FieldErrors, InvalidInput, VersionMismatch
+from iris.api.routes import IntParam
+from iris.errors import FieldErrors, VersionMismatch
 from iris.schemas import CommentCreate, TicketPatch, TransitionRequest, parse
 from iris.services import comments, tickets, workflows
 from iris.services.preconditions import Precondition
@@ -20,6 +20,7 @@ TICKET_ID = IntParam("ticket_id", "the ticket's id", minimum=1)
 COMMENTS_AFTER = IntParam("comments_after", "list all comments from the start, after this comment id")
 HISTORY_AFTER = IntParam("history_after", "the history from after this entry id")
 QUERY = (COMMENTS_AFTER, HISTORY_AFTER)
+VERSION = IntParam("version", "the version the page showed", minimum=1)
 FIRST_PAGES = Pages()
 
 
@@ -86,10 +87,7 @@ def _write(request, response, ticket_id: int, change, versioned: bool = True) ->
 
 
 def _version(form: dict) -> int:
-    raw = form.get("version", "")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw[:11]) <= INT32_MAX:
-        raise InvalidInput({"version": "must be the version the page showed"})
-    return int(raw)
+    return VERSION.parse(form.get("version", ""))
 
 
 def _show(request, response, ticket_id: int, status: int = 200, pages: Pages = FIRST_PAGES, **context) -> str:

@@ -6,7 +6,7 @@ import pytest
 import webtest
 
 from iris.api.app import create_app
-from iris.web.throttle import SignInThrottle
+from iris.api.password_attempts import PasswordAttempts
 from tests.integration.web_support import add_people
 
 
@@ -21,7 +21,7 @@ def web_app(settings):
 def web(web_app, clean_db):
     """A browser-like client of an app that requires signing in, with ann (agent), rep and boss (admin)."""
     add_people(web_app)
-    web_app.state.web.throttle = SignInThrottle(web_app.settings)  # no failed sign-ins of another test
+    web_app.state.password_attempts = PasswordAttempts(web_app.settings)  # no attempts of another test
     return webtest.TestApp(web_app)
 
 

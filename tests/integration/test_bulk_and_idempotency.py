@@ -91,6 +91,6 @@ def test_keys_expire_and_the_purge_removes_them(client, app, db_url):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0 and "removed 1 expired key(s)" in result.stderr
+    assert result.returncode == 0 and "removed 1 expired key(s) and 0 ended web session(s)" in result.stderr
     with app.engine.connect() as conn:
         assert conn.execute(text("SELECT key FROM idempotency_keys")).scalars().all() == ["new-key"]

@@ -51,3 +51,13 @@ def test_no_cookie_header_answers_a_server_error(open_web, cookie):
     for value in (cookie.strip(), f"iris_session={cookie.strip()}", f"iris_browser={cookie.strip()}"):
         answer = open_web.get("/", headers={"Cookie": value}, expect_errors=True)
         assert answer.status_int < 500, (value, answer.text)
+
+
+def test_a_malformed_origin_or_an_endless_version_is_refused_not_a_500(open_web):
+    token = csrf_of(open_web.get("/new"))
+    open_web.post("/new", {"csrf": token, "title": "target"}, status=303)
+    for origin in ("http://[", "http://]x[", "\x7f://", "http://a:b:c"):
+        open_web.post("/ticket/1/comment", {"csrf": token, "body": "x"}, headers={"Origin": origin}, status=403)
+    for version in ("0000000001" + "0" * 4400, "0000000001" + "0" * 20, "1e3", "-1"):
+        answer = open_web.post("/ticket/1/move", {"csrf": token, "to": "Closed", "version": version}, status=422)
+        assert "version" in answer.text

@@ -98,7 +98,7 @@ def test_changing_a_password_signs_out_the_users_other_sessions_but_not_this_one
         "a new long password",
         "a new long password",
     )
-    done = form.submit()
+    done = form.submit(status=303).follow()
     assert "Your password was changed" in done.text
     web.get("/")  # this session goes on
     other.get("/", status=303)  # the other one ended
@@ -123,7 +123,7 @@ def test_repeated_failures_refuse_the_account_even_with_the_right_password_witho
         for _ in range(5):  # the web_app fixture's limit: 5 failures per account in 15 minutes
             sign_in(web, name, "guess", status=401)
         refused = sign_in(web, name, PASSWORD, status=429)
-        assert "too many failed sign-ins" in refused.text and int(refused.headers["Retry-After"]) > 0
+        assert "too many sign-in attempts" in refused.text and int(refused.headers["Retry-After"]) > 0
     sign_in(web, "rep")  # another account from the same address is not refused
 
 
@@ -160,3 +160,87 @@ def test_iris_users_set_password_reads_it_from_stdin_and_never_echoes_it(web_app
     with web_app.engine.connect() as conn:
         stored = conn.scalar(text("SELECT password_hash FROM users WHERE username = 'cli'"))
     assert passwords.matches(stored, "from the shell 123")
+
+
+def test_attempts_sent_at_once_cannot_slip_past_the_count(web, web_app):
+    import threading
+
+    import webtest
+
+    answers, start = [], threading.Barrier(12)
+
+    def guess():
+        client = webtest.TestApp(web_app)
+        form = client.get("/sign-in").forms[0]
+        form["username"], form["password"] = "ann", "a guess at it"
+        start.wait()
+        answers.append(form.submit(expect_errors=True).status_int)
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [401] * 5 + [429] * 7  # the web_app fixture's limit: 5 per account
+
+
+def test_a_success_clears_the_accounts_count(web):
+    for _ in range(4):
+        sign_in(web, "ann", "a wrong one", status=401)
+    sign_in(web, "ann")
+    web.reset()
+    for _ in range(5):
+        sign_in(web, "ann", "a wrong one", status=401)  # five more: the four before were forgotten
+
+
+def test_signing_in_again_ends_the_session_the_browser_had(web, web_app):
+    import webtest
+
+    sign_in(web, "ann")
+    old = web.cookies["iris_session"]
+    token = csrf_of(web.get("/"))
+    web.post("/sign-in", {"csrf": token, "username": "rep", "password": PASSWORD}, status=303)
+    assert "Signed in as" in web.get("/").text
+    stolen = webtest.TestApp(web_app)
+    stolen.set_cookie("iris_session", old)
+    stolen.get("/", status=303)
+
+
+def test_signing_out_of_a_session_that_already_ended_just_signs_out(web, web_app):
+    sign_in(web, "ann")
+    page = web.get("/")
+    with web_app.engine.begin() as conn:
+        conn.execute(text("DELETE FROM web_sessions"))
+    answer = web.post("/sign-out", {"csrf": csrf_of(page)}, status=303)
+    assert answer.headers["Location"] == "/sign-in"
+
+
+def test_guessing_the_current_password_counts_as_sign_in_attempts(web, web_app):
+    from iris.services import tokens
+
+    sign_in(web, "ann")
+    for expected in [422] * 5 + [429]:  # 5 per account; the sign-in's success cleared the count before
+        form = web.get("/account").forms[1]
+        form["current_password"], form["password"], form["password_again"] = "guess", "new password 1", "new password 1"
+        form.submit(status=expected)
+    secret = tokens.issue_token(uow(web_app), "ann", "t", None).secret
+    api = {"Authorization": f"Bearer {secret}"}
+    body = {"password": "new password 1", "current_password": PASSWORD}
+    assert web.put_json("/users/ann/password", body, headers=api, status=429).headers["Retry-After"]
+
+
+def test_iris_purge_keys_deletes_ended_sessions(web, web_app):
+    import subprocess
+    import sys
+
+    from tests.support import clean_env, url_string
+
+    sign_in(web, "ann")
+    web.reset()
+    sign_in(web, "rep")
+    with web_app.engine.begin() as conn:
+        conn.execute(text("UPDATE web_sessions SET expires = now() WHERE session_id = 1"))
+    env = clean_env(DATABASE_URL=url_string(web_app.settings.database_url), IRIS_ENV="test")
+    done = subprocess.run([sys.executable, "-m", "iris", "purge-keys"], env=env, capture_output=True, text=True)
+    assert "and 1 ended web session(s)" in done.stderr, done.stderr
+    web.get("/")  # rep's goes on
