@@ -1,13 +1,19 @@
 """Reading a form's body (application/x-www-form-urlencoded): bounded, strict, each field once."""
 
 import re
+import secrets
+from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl
 
 import falcon
 
+from iris.api.creates import fingerprint
 from iris.api.error_handlers import ApiError
 from iris.errors import InvalidInput
+from iris.repositories.idempotency_keys import KeptAnswer
+from iris.services.idempotency import KeyUse
 
+_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_FIELDS = 40  # no iris form has more than a dozen
 FORM = "application/x-www-form-urlencoded"
@@ -46,3 +52,22 @@ def end_of_day(due: str) -> str:
 def given(fields: dict[str, str], *names: str) -> dict[str, object]:
     """The named fields that the form has, with empty ones as null."""
     return {name: optional(fields, name) for name in names if name in fields}
+
+
+def once(request, keep: Callable[[Any], KeptAnswer]) -> Optional[KeyUse]:
+    """The form's own Idempotency-Key: each rendering of a create or comment form carries a fresh random `key`, so
+    a double click, a Reload that posts again or the script's retry makes the ticket or comment once (the API's
+    Idempotency-Key, kept as long). A form without one (a hand-made client) is simply not deduplicated."""
+    form = request.context.form
+    key = form.pop("key", None)
+    if key is None:
+        return None
+    if not _FORM_KEY.fullmatch(key):
+        raise InvalidInput({"key": "must be the form's own key; reload the page"})
+    body = dict(form)
+    ttl_hours = request.context.state.settings.idempotency_ttl_hours
+    return KeyUse(f"page:{key}", fingerprint("POST", request.path, body), ttl_hours, keep)
+
+
+def form_key() -> str:
+    return secrets.token_urlsafe(16)

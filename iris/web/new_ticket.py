@@ -2,12 +2,14 @@
 
 from iris.api.middleware import unit_of_work
 from iris.errors import FieldErrors
+from iris.repositories.idempotency_keys import KeptAnswer
 from iris.schemas import TicketCreate, parse
 from iris.services import tickets
+from iris.services.idempotency import Created
 from iris.services.rights import can_assign
 from iris.services.workflows import list_workflows
 from iris.web.binding import redirect
-from iris.web.forms import end_of_day, given
+from iris.web.forms import end_of_day, given, once
 
 WORKFLOWS_LISTED = 100
 
@@ -25,10 +27,14 @@ def create(request, response):
     if "due" in fields:
         fields["due"] = end_of_day(fields["due"])
     try:
-        outcome = tickets.open_ticket(unit_of_work(request), parse(TicketCreate, fields))
+        outcome = tickets.open_ticket(unit_of_work(request), parse(TicketCreate, fields), key=once(request, _kept))
     except FieldErrors as exc:
         return _form(request, response, status=422, errors=exc.errors, sent=form)
-    return redirect(response, f"/ticket/{outcome.item.ticket_id}")
+    return redirect(response, _kept(outcome.item).location if isinstance(outcome, Created) else outcome.answer.location)
+
+
+def _kept(ticket) -> KeptAnswer:
+    return KeptAnswer(303, {"ticket_id": ticket.ticket_id}, f"/ticket/{ticket.ticket_id}")
 
 
 def _form(request, response, status: int = 200, errors=None, sent=None) -> str:

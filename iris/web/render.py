@@ -6,6 +6,7 @@ from typing import Any, Optional
 import falcon
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from iris.web.forms import form_key
 from iris.web.security import PAGE_HEADERS
 
 HTML = "text/html; charset=utf-8"
@@ -42,6 +43,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(when=_when, day=_day, iso=_iso, shown=_shown)
+    env.globals["form_key"] = form_key
     return env
 
 

@@ -8,12 +8,13 @@ redirects back to the page (303); the page's script asks for the ticket's part o
 from iris.api.middleware import unit_of_work
 from iris.api.routes import IntParam
 from iris.errors import FieldErrors, VersionMismatch
+from iris.repositories.idempotency_keys import KeptAnswer
 from iris.schemas import CommentCreate, TicketPatch, TransitionRequest, parse
 from iris.services import comments, tickets, workflows
 from iris.services.preconditions import Precondition
 from iris.services.ticket_view import Pages, ticket_view
 from iris.web.binding import redirect
-from iris.web.forms import end_of_day, given
+from iris.web.forms import end_of_day, given, once
 from iris.web.render import is_fragment_request
 
 TICKET_ID = IntParam("ticket_id", "the ticket's id", minimum=1)
@@ -60,11 +61,12 @@ def move(request, response):
 
 def comment(request, response):
     ticket_id, body = TICKET_ID.from_path(request), request.context.form.get("body", "")
+    key = once(request, lambda made: KeptAnswer(303, {"comment_id": made.comment_id}, f"/ticket/{ticket_id}"))
     return _write(
         request,
         response,
         ticket_id,
-        lambda uow, version: comments.comment_on(uow, ticket_id, parse(CommentCreate, {"body": body})),
+        lambda uow, version: comments.comment_on(uow, ticket_id, parse(CommentCreate, {"body": body}), key=key),
         versioned=False,
     )
 

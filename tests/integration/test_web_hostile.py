@@ -14,7 +14,7 @@ PAGE_PARAMS = st.sampled_from(
 QUERY = st.lists(st.tuples(PAGE_PARAMS, st.text(alphabet=ANY_CHAR, max_size=300)), min_size=1, max_size=6)
 FORM_FIELDS = st.sampled_from(
     ["title", "description", "due", "assignee", "workflow", "body", "to", "version", "due_shown", "password",
-     "password_again", "current_password", "username", "next"]
+     "password_again", "current_password", "username", "next", "key"]
 )  # fmt: skip
 FORM = st.lists(st.tuples(FORM_FIELDS, st.text(alphabet=ANY_CHAR, max_size=300)), max_size=8)
 POSTS = ["/new", "/ticket/1/edit", "/ticket/1/move", "/ticket/1/comment", "/account/password", "/sign-in"]

@@ -195,3 +195,18 @@ def test_the_ticket_page_reads_without_a_transaction_session_check_included(web,
         event.remove(web_app.engine, "before_cursor_execute", autocommit)
     assert len(seen) == 4, seen  # the session, the ticket with its comments, the moves, the history
     assert all(flag for flag, _ in seen), "no BEGIN, so no ROLLBACK either"
+
+
+def test_a_comment_or_ticket_form_sent_twice_makes_one(web, web_app):
+    ticket = open_ticket(web_app, "once")
+    sign_in(web, "ann")
+    form = form_for(web.get(f"/ticket/{ticket}"), f"/ticket/{ticket}/comment")
+    form["body"] = "only once"
+    for _ in range(2):  # a double click without the script, or Reload after the POST
+        form.submit(status=303)
+    create = web.get("/new").forms[1]
+    create["title"] = "a single ticket"
+    assert create.submit(status=303).headers["Location"] == create.submit(status=303).headers["Location"]
+    with web_app.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM comments WHERE body = 'only once'")) == 1
+        assert conn.scalar(text("SELECT count(*) FROM tickets WHERE title = 'a single ticket'")) == 1

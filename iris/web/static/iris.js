@@ -22,6 +22,14 @@
     return template.content;
   }
 
+  function showWhole(html) {
+    // An answer that is not a part of this page (an error page: 403, 404, 429, 503): show it whole, as the
+    // browser would have. Never post again: the server may have done what was asked.
+    var page = new DOMParser().parseFromString(html, "text/html");
+    document.title = page.title;
+    document.body.replaceWith(document.importNode(page.body, true));
+  }
+
   function swap(form) {
     var target = document.getElementById(form.getAttribute("data-swap"));
     var body = new URLSearchParams(new FormData(form));
@@ -31,7 +39,7 @@
         if (follow(response)) { return; }
         return response.text().then(function (html) {
           var fresh = parse(html).getElementById(target.id);
-          if (!fresh) { form.submit(); return; }  // not a part of the page: let the browser show it whole
+          if (!fresh) { showWhole(html); return; }
           target.replaceWith(fresh);
           var focus = fresh.querySelector("[data-focus]") || fresh;
           if (focus.tabIndex < 0 && !focus.hasAttribute("tabindex")) { focus.setAttribute("tabindex", "-1"); }
@@ -39,7 +47,13 @@
           announce(fresh.getAttribute("data-announce") || "Updated");
         });
       })
-      .catch(function () { form.submit(); });
+      .catch(function () {
+        // The network failed: say so, and leave what was typed in place to send again (the form's own
+        // key makes a comment sent twice land once).
+        announce("Not sent: the connection failed. Try again.");
+        window.alert("Not sent: the connection failed. Try again.");
+      })
+      .finally(function () { form.removeAttribute("aria-busy"); });
   }
 
   function more(link) {
@@ -47,6 +61,7 @@
     fetch(link.href, { headers: PARTIAL, credentials: "same-origin" })
       .then(function (response) {
         if (follow(response)) { return; }
+        if (!response.ok) { window.location.assign(link.href); return; }  // the page says what went wrong
         return response.text().then(function (html) {
           var part = parse(html);
           var cards = part.querySelectorAll("li.card");
@@ -64,6 +79,7 @@
     var form = event.target;
     if (form.hasAttribute("data-swap") && window.fetch) {
       event.preventDefault();
+      if (form.hasAttribute("aria-busy")) { return; }  // a double click sends once
       var button = event.submitter;
       if (button && button.name) {  // the button pressed is part of the form's data (which move)
         var chosen = form.querySelector("input[data-submitter]") || document.createElement("input");
