@@ -52,16 +52,17 @@ def unit_of_work_for(request, policy: str) -> SqlAlchemyUnitOfWork:
             return state.unit_of_work(NOBODY if policy == PUBLIC else ANONYMOUS)
         raise Unauthenticated()
     uow = request.context.uow = state.unit_of_work(ANONYMOUS)  # closed at the end whatever happens
-    uow.actor = _actor(state, uow, secret)
+    uow.actor = _actor(request, uow, secret)
     if policy in (AGENT, ADMIN):
         uow.actor.require(policy)
     return uow
 
 
-def _actor(state, uow, secret: str) -> Actor:
+def _actor(request, uow, secret: str) -> Actor:
     """Who the token stands for: from this worker's cache when it was checked a moment ago, else checked
-    in the request's own unit of work (and then its last_used written, at most once a minute)."""
-    now = datetime.now(timezone.utc)
+    in the request's own unit of work (and then its last_used written, at most once a minute, once the
+    request has given its connection back: never two at once)."""
+    state, now = request.context.state, datetime.now(timezone.utc)
     digest = identity.secret_hash(secret)
     cached = state.token_cache.get(digest, now)
     if cached is not None:
@@ -69,6 +70,8 @@ def _actor(state, uow, secret: str) -> Actor:
     checked = state.token_cache.now()
     found = identity.identify(uow, secret, now)
     if found.stale:
-        identity.note_use(state.unit_of_work(found.actor), found.actor.token_id, now)
+        request.context.afterwards.append(
+            lambda: identity.note_use(state.unit_of_work(found.actor), found.actor.token_id, now)
+        )
     state.token_cache.put(digest, found.actor, found.expires, checked)
     return found.actor
