@@ -14,28 +14,24 @@ started and drops the database, whatever happens.
 import json
 import os
 import shlex
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
-import uuid
 from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import scratch  # noqa: E402
 from bench import wrk as wrk_runs  # noqa: E402
 from bench.wrk import cpu_seconds  # noqa: E402
-from tests.support import clean_env, free_port, spawn_server, stop, url_string, wait_until_serving  # noqa: E402
+from tests.support import clean_env, free_port, spawn_server, url_string, wait_until_serving  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 TICKETS = 5000
@@ -247,35 +243,7 @@ def run(url, files: list[str], procs: list) -> str:
 
 
 def main() -> int:
-    if shutil.which("wrk") is None:
-        sys.exit("auth_bench: wrk not found (Debian: apt-get install wrk)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` cleans up on kill too
-    admin = make_url(ADMIN_URL).set(drivername="postgresql+psycopg2")
-    name = f"iris_bench_auth_{uuid.uuid4().hex[:8]}"
-    admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    procs: list[subprocess.Popen] = []
-    files: list[str] = []
-    with admin_engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        print(run(admin.set(database=name), files, procs))
-        return 0
-    except Exception as exc:
-        traceback.print_exc()
-        if isinstance(exc, subprocess.CalledProcessError):
-            print(f"{' '.join(exc.cmd)}:\n{exc.stdout}{exc.stderr}", file=sys.stderr)
-        for proc in procs:  # keep the server's log for a look at what went wrong
-            files.remove(proc.log_path)
-            print(f"the server's log: {proc.log_path}", file=sys.stderr)
-        return 1
-    finally:
-        for proc in procs:
-            stop(proc)
-        with admin_engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin_engine.dispose()
-        for path in files:
-            Path(path).unlink(missing_ok=True)
+    return scratch.main("auth", run)
 
 
 if __name__ == "__main__":

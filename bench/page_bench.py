@@ -19,28 +19,22 @@ import json
 import os
 import re
 import secrets
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import traceback
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import requests
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import wrk  # noqa: E402
+from bench import scratch, wrk  # noqa: E402
 from bench.page_report import commands, comparison_table, variant_table  # noqa: E402
 from bench.throughput import iris, iris_env, meters, query, server_log_summary, source_state  # noqa: E402
-from tests.support import free_port, spawn_server, stop, wait_until_serving  # noqa: E402
+from tests.support import free_port, spawn_server, wait_until_serving  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 TICKETS = int(os.environ.get("BENCH_TICKETS", "10000"))
@@ -253,35 +247,7 @@ def run(url, files: list[str], procs: list) -> str:
 
 
 def main() -> int:
-    if shutil.which("wrk") is None:
-        sys.exit("page_bench: wrk not found (Debian: apt-get install wrk)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` cleans up on kill too
-    admin = make_url(ADMIN_URL).set(drivername="postgresql+psycopg2")
-    name = f"iris_bench_pages_{uuid.uuid4().hex[:8]}"
-    admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    procs: list[subprocess.Popen] = []
-    files: list[str] = []
-    with admin_engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        print(run(admin.set(database=name), files, procs))
-        return 0
-    except BaseException as exc:
-        traceback.print_exc()
-        if isinstance(exc, subprocess.CalledProcessError):
-            print(f"{' '.join(exc.cmd)}:\n{exc.stdout}{exc.stderr}", file=sys.stderr)
-        for proc in procs:  # keep the server's log for a look at what went wrong
-            files.remove(proc.log_path)
-            print(f"the server's log: {proc.log_path}", file=sys.stderr)
-        return 1
-    finally:
-        for proc in procs:
-            stop(proc)
-        with admin_engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin_engine.dispose()
-        for path in files:
-            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else Path(path).unlink(missing_ok=True)
+    return scratch.main("pages", run)
 
 
 if __name__ == "__main__":
