@@ -28,6 +28,13 @@ UNAVAILABLE = Answer(
 )
 
 
+def files(content_types: dict[str, str]) -> dict[int, Answer]:
+    """Answers of a route that serves one of a fixed set of files, each of its content type."""
+    media = tuple(sorted({t.split(";")[0] for t in content_types.values()}))
+    file = Answer("The file", {"type": "string", "format": "binary"}, media_types=media)
+    return {200: file, 400: BAD_REQUEST, 404: NOT_FOUND, 500: SERVER_ERROR}
+
+
 def reads(**answers: Answer) -> dict[int, Answer]:
     """Answers of a route without a body, plus those every route can give."""
     return {**{int(code[1:]): a for code, a in answers.items()}, 400: BAD_REQUEST, 500: SERVER_ERROR, 503: UNAVAILABLE}

@@ -3,7 +3,7 @@
 from swagger_ui_bundle import swagger_ui_path
 
 from iris.api.access import PUBLIC
-from iris.api.answers import BAD_REQUEST, NOT_FOUND, SERVER_ERROR
+from iris.api.answers import BAD_REQUEST, SERVER_ERROR, files
 from iris.api.routes import Answer, ChoiceParam, Route
 
 ASSET_TYPES = {
@@ -84,16 +84,7 @@ ROUTES = [
         docs_asset,
         "A static file of the reference page",
         "service",
-        {
-            200: Answer(
-                "The file",
-                {"type": "string", "format": "binary"},
-                media_types=tuple(sorted({t.split(";")[0] for t in ASSET_TYPES.values()})),
-            ),
-            400: BAD_REQUEST,
-            404: NOT_FOUND,
-            500: SERVER_ERROR,
-        },
+        files(ASSET_TYPES),
         path_params=(ASSET,),
         raw=True,
         policy=PUBLIC,

@@ -3,8 +3,8 @@
 from importlib.resources import files
 
 from iris.api.access import PUBLIC
-from iris.api.answers import BAD_REQUEST, NOT_FOUND, SERVER_ERROR
-from iris.api.routes import Answer, ChoiceParam, Route
+from iris.api.answers import files as file_answers
+from iris.api.routes import ChoiceParam, Route
 
 TYPES = {
     "iris.css": "text/css; charset=utf-8",
@@ -30,14 +30,7 @@ ROUTES = [
         web_asset,
         "A static file of the web page (style sheet, script, icon)",
         "service",
-        {
-            200: Answer(
-                "The file", {"type": "string"}, media_types=tuple(sorted({t.split(";")[0] for t in TYPES.values()}))
-            ),
-            400: BAD_REQUEST,
-            404: NOT_FOUND,
-            500: SERVER_ERROR,
-        },
+        file_answers(TYPES),
         path_params=(ASSET,),
         raw=True,
         policy=PUBLIC,
