@@ -15,6 +15,8 @@ from typing import Mapping, Optional
 from limits import parse_many
 from sqlalchemy.engine import URL, make_url
 
+from iris.config_delivery import DeliverySettings, load_delivery
+
 PROFILES = ("dev", "test", "prod")
 
 # Values that ship in samples and tutorials; prod must never run with them.
@@ -71,6 +73,7 @@ class Settings:
     session_max_hours: int = 168
     signin_limit_account: str = SIGNIN_LIMIT_DEFAULTS["account"]
     signin_limit_address: str = SIGNIN_LIMIT_DEFAULTS["address"]
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)  # webhooks, e-mail, the worker
 
     @property
     def auth_open(self) -> bool:
@@ -197,6 +200,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[
         auth_cache_seconds=_int(env, "IRIS_AUTH_CACHE_SECONDS", 1, minimum=0),
         **_rate_limits(env, profile),
         **_web(env, profile),
+        delivery=load_delivery(env, _int, _bool),
     )
 
 

@@ -277,3 +277,4 @@ ticket_counts = Table(
     Column("status", Text, nullable=False),
     Column("tickets", BigInteger, nullable=False),
 )
+import iris.models_notify  # noqa: E402,F401  (its tables join Base.metadata; it imports Base from here)

@@ -9,7 +9,20 @@ from sqlalchemy.engine import Engine
 
 import iris
 from iris import migrate
-from iris.api import access, comments, docs, error_handlers, health, metrics, tickets, users, workflows
+from iris.api import (
+    access,
+    comments,
+    docs,
+    error_handlers,
+    health,
+    metrics,
+    notifications,
+    tickets,
+    users,
+    watchers,
+    webhooks,
+    workflows,
+)
 from iris.api.middleware import (
     AppState,
     NoBodyStatuses,
@@ -37,6 +50,9 @@ ROUTES = (
     + comments.ROUTES
     + workflows.ROUTES
     + users.ROUTES
+    + watchers.ROUTES
+    + notifications.ROUTES
+    + webhooks.ROUTES
     + health.ROUTES
     + metrics.ROUTES
     + docs.ROUTES

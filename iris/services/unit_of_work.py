@@ -6,9 +6,9 @@
         uow.commit()
 
 Leaving the block without `commit()` rolls everything back, whatever the exit. `commit()` writes the
-collected journal entries first, so a change and its history land in one transaction (a
-transactional outbox belongs in `_before_commit` too). Services reach the database only through the
-repositories it carries, so a fake unit of work with in-memory repositories can run them.
+collected journal entries first, and the worker's jobs for them (the transactional outbox), so a change, its
+history and its notifications and webhooks land in one transaction or not at all. Services reach the
+database only through the repositories it carries, so a fake unit of work with in-memory repositories can run them.
 """
 
 import abc
@@ -19,13 +19,17 @@ from sqlalchemy.orm import Session
 from iris.repositories.comments import CommentRepository
 from iris.repositories.history import HistoryRepository
 from iris.repositories.idempotency_keys import IdempotencyKeyRepository
+from iris.repositories.notifications import NotificationRepository
+from iris.repositories.outbox import OutboxRepository
 from iris.repositories.schema import SchemaRepository
 from iris.repositories.ticket_counts import TicketCountsRepository
 from iris.repositories.ticket_list import TicketListRepository
 from iris.repositories.tickets import TicketRepository
 from iris.repositories.tokens import TokenRepository
 from iris.repositories.users import UserRepository
+from iris.repositories.watchers import WatcherRepository
 from iris.repositories.web_sessions import WebSessionRepository
+from iris.repositories.webhooks import WebhookRepository
 from iris.repositories.workflows import WorkflowRepository
 from iris.services.identity import ANONYMOUS, Actor
 from iris.services.journal import Changeset
@@ -42,6 +46,10 @@ REPOSITORIES = (
     "users",
     "tokens",
     "web_sessions",
+    "watchers",
+    "notifications",
+    "webhooks",
+    "outbox",
 )
 
 
@@ -57,6 +65,10 @@ class UnitOfWork(abc.ABC):
     users: UserRepository
     tokens: TokenRepository
     web_sessions: WebSessionRepository
+    watchers: WatcherRepository
+    notifications: NotificationRepository
+    webhooks: WebhookRepository
+    outbox: OutboxRepository
 
     def __init__(self, actor: Actor = ANONYMOUS, placeholders: bool = True):
         self.actor = actor  # who is acting: the journal's actor, and whose rights apply
@@ -94,7 +106,9 @@ class UnitOfWork(abc.ABC):
         self._commit()
 
     def _before_commit(self) -> None:
+        # The transactional outbox: the worker's job for each ticket changed lands with the change, or not at all.
         self.history.record(self.journal.entries)
+        self.outbox.ticket_changed(self.journal.id, sorted({entry["ticket_id"] for entry in self.journal.entries}))
         self.journal = Changeset(self.actor.username)
 
     @abc.abstractmethod
@@ -154,6 +168,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.users = UserRepository(session)
         self.tokens = TokenRepository(session)
         self.web_sessions = WebSessionRepository(session)
+        self.watchers = WatcherRepository(session)
+        self.notifications = NotificationRepository(session)
+        self.webhooks = WebhookRepository(session)
+        self.outbox = OutboxRepository(session)
         self._read_without_transaction()
 
     def _commit(self) -> None:

@@ -69,12 +69,14 @@ class State:
     keys: dict[tuple[str, str], KeyRow] = field(default_factory=dict)
     workflows: dict[str, Definition] = field(default_factory=lambda: {"default": DEFAULT_WORKFLOW})
     users: dict[str, User] = field(default_factory=dict)  # by lower-cased username
+    jobs: list[tuple[str, dict]] = field(default_factory=list)  # the outbox: (what, arguments), in order
 
     def copy(self) -> "State":
         tickets = {i: _clone(t, TICKET_FIELDS) for i, t in self.tickets.items()}
         comments = {i: _clone(c, COMMENT_FIELDS) for i, c in self.comments.items()}
         users = {k: _clone(u, USER_FIELDS) for k, u in self.users.items()}
-        return State(tickets, comments, list(self.history), dict(self.keys), dict(self.workflows), users)
+        history, jobs = list(self.history), list(self.jobs)
+        return State(tickets, comments, history, dict(self.keys), dict(self.workflows), users, jobs)
 
 
 class FakeDatabase:
@@ -322,6 +324,17 @@ class NotFaked:
         raise NotImplementedError(f"the fake unit of work has no {self.name}.{attr}")
 
 
+class FakeOutboxRepository:
+    def __init__(self, tx: "Tx"):
+        self.tx = tx
+
+    def ticket_changed(self, changeset, ticket_ids: Sequence[int]) -> None:
+        self.tx.state.jobs.extend(("ticket_changed", {"changeset": changeset, "ticket_id": i}) for i in ticket_ids)
+
+    def deliver(self, delivery_id, webhook_id: int, ticket_id: int) -> None:
+        self.tx.state.jobs.append(("deliver", {"delivery_id": delivery_id}))
+
+
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, db: Optional[FakeDatabase] = None, actor: Actor = ANONYMOUS, placeholders: bool = True):
         super().__init__(actor, placeholders)
@@ -336,6 +349,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.history = FakeHistoryRepository(tx)
         self.idempotency_keys = FakeIdempotencyKeyRepository(tx)
         self.users = FakeUserRepository(tx)
+        self.outbox = FakeOutboxRepository(tx)
         self.tokens, self.web_sessions = NotFaked("tokens"), NotFaked("web_sessions")
         self.ticket_list, self.ticket_counts, self.schema = map(NotFaked, ("ticket_list", "ticket_counts", "schema"))
 

@@ -1,0 +1,3 @@
+"""watchers routes."""
+
+ROUTES = []

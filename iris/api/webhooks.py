@@ -1,0 +1,3 @@
+"""webhooks routes."""
+
+ROUTES = []

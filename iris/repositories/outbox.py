@@ -1,0 +1,30 @@
+"""The transactional outbox: jobs for the background worker (iris/jobs), written in the caller's transaction.
+
+procrastinate keeps its jobs in PostgreSQL, so a job deferred on the unit of work's own connection is committed or
+rolled back with the change that made it: a rolled-back change sends nothing, and a committed one is never lost.
+"""
+
+import uuid
+from typing import Sequence
+
+from sqlalchemy.orm import Session
+
+from iris.jobs import tasks
+
+
+class OutboxRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def ticket_changed(self, changeset: uuid.UUID, ticket_ids: Sequence[int]) -> None:
+        """One job per ticket, locked by ticket: the worker handles one ticket's change sets one at a time, in the
+        order they were committed (a change holds its ticket's row lock until it commits, so it is deferred after
+        any earlier change to that ticket committed)."""
+        for ticket_id in ticket_ids:
+            tasks.defer(self.session, tasks.TICKET_CHANGED, tasks.ticket_lock(ticket_id),
+                        changeset=str(changeset), ticket_id=ticket_id)  # fmt: skip
+
+    def deliver(self, delivery_id: uuid.UUID, webhook_id: int, ticket_id: int) -> None:
+        """A delivery's job, locked by webhook and ticket: each receiver gets one ticket's events in order."""
+        tasks.defer(self.session, tasks.DELIVER, tasks.delivery_lock(webhook_id, ticket_id),
+                    delivery_id=str(delivery_id))  # fmt: skip
