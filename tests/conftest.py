@@ -141,11 +141,15 @@ def migration_module(revision: str):
     return module
 
 
+JOB_TABLES = ("procrastinate_events", "procrastinate_periodic_defers", "procrastinate_jobs", "procrastinate_workers")
+
+
 def reset_database(engine, migrated_rows) -> None:
     """Back to a freshly migrated database: empty tables, ids from 1, the migrations' own rows."""
     from iris.models import Base
 
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    # procrastinate's jobs too: a job another test deferred must never reach this test's worker.
+    tables = ", ".join([*(table.name for table in Base.metadata.sorted_tables), *JOB_TABLES])
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("SET CONSTRAINTS ALL DEFERRED"))
