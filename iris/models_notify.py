@@ -42,9 +42,8 @@ class TicketWatcher(Base):
     __tablename__ = "ticket_watchers"
     __table_args__ = (Index("ix_ticket_watchers_user_id", "user_id"),)
 
-    ticket_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("tickets.ticket_id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key: a deletion is told to the watchers after it commits; the worker drops them then.
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.user_id"), primary_key=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
 

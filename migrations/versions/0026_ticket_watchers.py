@@ -1,5 +1,7 @@
 """Add ticket_watchers: who hears about a ticket's changes; every ticket's reporter and assignee watch it already.
 
+No foreign key to tickets: a deletion is told to the watchers after it commits, and the worker then drops them.
+
 Revision ID: 0026
 Revises: 0025
 Create Date: 2026-11-30
@@ -22,9 +24,6 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.ticket_id"], name=op.f("fk_ticket_watchers_ticket_id_tickets"), ondelete="CASCADE"
-        ),
         sa.ForeignKeyConstraint(["user_id"], ["users.user_id"], name=op.f("fk_ticket_watchers_user_id_users")),
         sa.PrimaryKeyConstraint("ticket_id", "user_id", name=op.f("pk_ticket_watchers")),
     )
