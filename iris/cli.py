@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from iris import migrate
 from iris.cli_tickets import add_commands as add_tickets_commands
 from iris.cli_users import add_commands as add_users_commands
+from iris.cli_worker import add_commands as add_worker_commands
 from iris.config import ConfigError, load_settings, safe_url
 from iris.db import driver_message
 
@@ -21,8 +22,9 @@ log = logging.getLogger("iris.cli")
 
 
 def _serve(args, settings) -> int:
+    from iris.cli_worker import start_beside, stop_beside
     from iris.logs import configure_for_commands
-    from iris.server import serve
+    from iris.server import metrics_directory, serve
 
     configure_for_commands(settings.log_format, settings.log_level)  # gunicorn keeps the same format
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
@@ -38,7 +40,15 @@ def _serve(args, settings) -> int:
     overrides = {"bind": f"{settings.host}:{settings.port}"} if (args.host or args.port) else {}
     if args.workers:
         overrides["workers"] = args.workers
-    serve(settings.with_database_url(url), workers=settings.workers, overrides=overrides)
+    child = None
+    if args.with_worker:
+        metrics_directory()  # before the worker starts: it writes its counters there too
+        child = start_beside(url)
+    try:
+        serve(settings.with_database_url(url), workers=settings.workers, overrides=overrides)
+    finally:
+        if child is not None:
+            stop_beside(child)
     return 0
 
 
@@ -174,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to bind (default: IRIS_PORT or 8000)")
     serve.add_argument("--workers", type=int, help="gunicorn worker processes (default: IRIS_WORKERS or 2)")
     serve.add_argument("--migrate", action="store_true", help="upgrade the database to head before serving")
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run `iris worker` (notifications, webhooks, e-mail) beside the server, stopped with it",
+    )
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser(
@@ -195,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_tickets_commands(commands)
     add_users_commands(commands)
+    add_worker_commands(commands)
 
     seed = commands.add_parser(
         "seed",

@@ -29,6 +29,9 @@ from iris.models import Base
 # What happened to a ticket in one change set, as notifications and webhooks name it (iris/services/events.py).
 EVENTS = ("created", "assigned", "commented", "moved", "changed", "deleted")
 CHANNELS = ("inbox", "email")
+# What a user without a notification_preferences row hears about, and how: their watched tickets, in the inbox.
+DEFAULT_EVENTS = ("assigned", "commented", "moved", "changed", "deleted")
+DEFAULT_CHANNELS = ("inbox",)
 DELIVERY_STATES = ("pending", "delivered", "failed")
 
 

@@ -79,6 +79,9 @@ def _child_exit(server, worker) -> None:
     multiprocess.mark_process_dead(worker.pid)  # its live gauges stop counting
 
 
+_CLEARED: list[str] = []  # the directory this process already cleared (the worker beside it may be writing there)
+
+
 def metrics_directory() -> str:
     """prometheus_client's multiprocess mode: each worker writes its samples here; /metrics sums them.
 
@@ -87,9 +90,12 @@ def metrics_directory() -> str:
     if not path:
         path = tempfile.mkdtemp(prefix="iris-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    if path in _CLEARED:
+        return path
     for name in os.listdir(path):  # samples of an earlier run would be summed in
         if name.endswith(".db"):
             os.remove(os.path.join(path, name))
+    _CLEARED.append(path)
     return path
 
 

@@ -2,6 +2,7 @@
 
 import itertools
 import logging
+import secrets
 from dataclasses import dataclass
 
 import hug
@@ -40,6 +41,7 @@ from iris.api.routes import Route
 from iris.api.token_cache import TokenCache
 from iris.config import Settings
 from iris.db import make_engine, make_session_factory
+from iris.sealing import Sealer
 from iris.web import assets
 from iris.web.binding import bind_page
 from iris.web.routes import PAGES
@@ -139,6 +141,8 @@ def create_app(settings: Settings) -> App:
     state.token_cache = TokenCache(settings.auth_cache_seconds)
     state.web = web_state(settings)
     state.password_attempts = PasswordAttempts(settings)
+    # Settings built by hand (tests) may have no key: a random one then serves this app alone.
+    state.sealer = Sealer(settings.secret_key or secrets.token_urlsafe(32))
     api = build_api(state, settings, engine)
     state.openapi = build_document(api, title="iris", version=iris.__version__, auth_open=settings.auth_open)
     falcon_api = api.http.server(default_not_found=False)

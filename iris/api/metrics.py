@@ -1,7 +1,8 @@
 """`GET /metrics`: Prometheus's text format, summed over every gunicorn worker.
 
 Under `iris serve`, PROMETHEUS_MULTIPROC_DIR is set before the workers start (iris/server.py), so each
-worker's samples go to files there and a scrape, answered by whichever worker, reads them all. In
+worker's samples go to files there (the background worker's too, when serve starts it) and a scrape, answered
+by whichever worker, reads them all. The worker's queue depth is read from the database at each scrape. In
 process (tests, one app) the default registry is used. Ticket totals per status come from the kept
 counts (`ticket_counts`), one small query per scrape, never a scan of the tickets.
 """
@@ -17,7 +18,7 @@ from iris.api.access import USER
 from iris.api.answers import BAD_REQUEST, SERVER_ERROR
 from iris.api.middleware import unit_of_work
 from iris.api.routes import Answer, Route
-from iris.services.ticket_counts import totals
+from iris.services.readings import read
 
 REQUESTS = Counter("iris_http_requests", "HTTP requests answered", ["route", "method", "status"])
 LATENCY = Histogram(
@@ -42,17 +43,23 @@ def observe_request(route: str, method: str, status: int, seconds: float, pool) 
     POOL_IN_USE.set(pool.checkedout())
 
 
-class TicketTotals:
-    """A one-scrape collector: tickets per workflow and status, from the kept counts."""
+class Readings:
+    """A one-scrape collector: tickets per workflow and status (from the kept counts), and the worker's queue."""
 
-    def __init__(self, rows):
-        self.rows = rows
+    def __init__(self, readings):
+        self.readings = readings
 
     def collect(self):
         family = GaugeMetricFamily("iris_tickets", "Tickets per workflow and status", labels=["workflow", "status"])
-        for workflow, status, count in self.rows:
+        for workflow, status, count in self.readings.tickets:
             family.add_metric([workflow, status], count)
         yield family
+        queued = GaugeMetricFamily("iris_jobs", "The worker's jobs waiting (todo) or running (doing)",
+                                   labels=["job", "state"])  # fmt: skip
+        for task, state, count in self.readings.jobs:
+            queued.add_metric([task, state], count)
+        yield queued
+        yield GaugeMetricFamily("iris_jobs_failed", "The worker's jobs that gave up", value=self.readings.failed_jobs)
 
 
 def metrics_page(request, response):
@@ -62,9 +69,9 @@ def metrics_page(request, response):
         MultiProcessCollector(workers)
     else:
         workers = REGISTRY
-    tickets = CollectorRegistry()
-    tickets.register(TicketTotals(totals(unit_of_work(request))))
-    return generate_latest(workers) + generate_latest(tickets)
+    database = CollectorRegistry()
+    database.register(Readings(read(unit_of_work(request))))
+    return generate_latest(workers) + generate_latest(database)
 
 
 PROMETHEUS_TEXT = {"type": "string"}

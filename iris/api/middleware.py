@@ -125,6 +125,7 @@ class AppState:
     token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
     web: Any = None  # the web page's shared state (iris/web/state.py)
     password_attempts: Any = None  # iris/api/password_attempts.py
+    sealer: Any = None  # seals webhook secrets (iris/sealing.py), made from the settings' secret key
 
     def unit_of_work(self, actor: Actor) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory, actor, placeholders=self.settings.auth_open)

@@ -30,7 +30,14 @@ def email_lock(user_id: int) -> str:
     return f"email:{user_id}"
 
 
-def defer(session: Session, task: str, lock: str, **kwargs: Any) -> int:
+def defer(session: Session, task: str, lock: str, queueing_lock=None, schedule_in=None, **kwargs: Any) -> int:
     """Insert the job on the session's connection: it commits, or rolls back, with everything else done there."""
-    deferrer = _DEFERRER.configure_task(task, lock=lock, queue=QUEUE, connection=session.connection())
+    deferrer = _DEFERRER.configure_task(
+        task,
+        lock=lock,
+        queueing_lock=queueing_lock,
+        schedule_in=schedule_in,
+        queue=QUEUE,
+        connection=session.connection(),
+    )
     return deferrer.defer(**kwargs)

@@ -7,6 +7,7 @@ rolled back with the change that made it: a rolled-back change sends nothing, an
 import uuid
 from typing import Sequence
 
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.orm import Session
 
 from iris.jobs import tasks
@@ -28,3 +29,14 @@ class OutboxRepository:
         """A delivery's job, locked by webhook and ticket: each receiver gets one ticket's events in order."""
         tasks.defer(self.session, tasks.DELIVER, tasks.delivery_lock(webhook_id, ticket_id),
                     delivery_id=str(delivery_id))  # fmt: skip
+
+    def email_digest(self, user_id: int, after_s: int) -> None:
+        """A user's next e-mail, `after_s` from now, unless one is already waiting (it will carry this too: that is
+        how many changes in a short time become one message). In a savepoint: a refusal leaves the rest be."""
+        try:
+            with self.session.begin_nested():
+                lock = tasks.email_lock(user_id)
+                tasks.defer(self.session, tasks.SEND_EMAIL, lock, queueing_lock=lock,
+                            schedule_in={"seconds": after_s}, user_id=user_id)  # fmt: skip
+        except AlreadyEnqueued:
+            pass

@@ -1,8 +1,58 @@
 """Who watches which ticket (ticket_watchers)."""
 
+from typing import Iterable
+
+from sqlalchemy import Row, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from iris.models import Ticket, User
+from iris.models_notify import TicketWatcher
+
+TICKET_KEY = "fk_ticket_watchers_ticket_id_tickets"
 
 
 class WatcherRepository:
     def __init__(self, session: Session):
         self.session = session
+
+    def add(self, ticket_id: int, usernames: Iterable[str]) -> None:
+        """The users named (whatever the case) watch the ticket; already watching, or no such user: nothing.
+
+        The caller holds the ticket (just made, or row-locked), so it cannot vanish meanwhile."""
+        names = sorted({name.lower() for name in usernames if name})
+        if not names:
+            return
+        source = select(literal(ticket_id), User.user_id).where(func.lower(User.username).in_(names))
+        self.session.execute(
+            insert(TicketWatcher).from_select(["ticket_id", "user_id"], source).on_conflict_do_nothing()
+        )
+
+    def watch(self, ticket_id: int, user_id: int) -> bool:
+        """The user watches the ticket (idempotent); False when the ticket is gone (deleted by a transaction that
+        committed while this one waited on its row: the caller's NotFound rolls this one back)."""
+        source = select(Ticket.ticket_id, literal(user_id)).where(Ticket.ticket_id == ticket_id)
+        statement = insert(TicketWatcher).from_select(["ticket_id", "user_id"], source).on_conflict_do_nothing()
+        try:
+            self.session.execute(statement)
+        except IntegrityError as error:
+            if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == TICKET_KEY:
+                return False
+            raise
+        return True
+
+    def remove(self, ticket_id: int, user_id: int) -> None:
+        self.session.execute(
+            delete(TicketWatcher).where(TicketWatcher.ticket_id == ticket_id, TicketWatcher.user_id == user_id)
+        )
+
+    def of_ticket(self, ticket_id: int) -> list[Row]:
+        """The ticket's watchers (user_id, username, display_name, created), longest-standing first."""
+        query = (
+            select(User.user_id, User.username, User.display_name, TicketWatcher.created)
+            .join(User, User.user_id == TicketWatcher.user_id)
+            .where(TicketWatcher.ticket_id == ticket_id)
+            .order_by(TicketWatcher.created, User.user_id)
+        )
+        return list(self.session.execute(query).all())

@@ -20,6 +20,7 @@ from iris.services.preconditions import Precondition
 from iris.services.rights import may_assign, may_edit_ticket
 from iris.services.unit_of_work import UnitOfWork
 from iris.services.users import assignable
+from iris.services.watchers import auto_watch
 
 RECENT_COMMENTS = 20
 HISTORY_EMBEDDED = 10  # a listed ticket's newest journal entries; all of them: its own history route
@@ -46,6 +47,7 @@ def open_ticket(uow: UnitOfWork, data: TicketCreate, key: Optional[KeyUse] = Non
         if ticket is None:
             raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
         uow.journal.add(ticket.ticket_id, "created", new=snapshot(ticket))
+        auto_watch(uow, ticket.ticket_id, ticket.reporter, ticket.assignee)
         return ticket
 
     with uow:
@@ -140,6 +142,8 @@ def _apply(uow: UnitOfWork, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
     before = snapshot(ticket)
     uow.tickets.change(ticket, changes)
     uow.journal.changed(ticket.ticket_id, before, snapshot(ticket))
+    if ticket.assignee != before["assignee"]:
+        auto_watch(uow, ticket.ticket_id, ticket.assignee)  # the new assignee watches; the one before still does
     return ticket
 
 

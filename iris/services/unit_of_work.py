@@ -17,8 +17,11 @@ from typing import Callable, Optional
 from sqlalchemy.orm import Session
 
 from iris.repositories.comments import CommentRepository
+from iris.repositories.delivery_log import DeliveryLogRepository
+from iris.repositories.fanout import FanoutRepository
 from iris.repositories.history import HistoryRepository
 from iris.repositories.idempotency_keys import IdempotencyKeyRepository
+from iris.repositories.job_queue import JobQueueRepository
 from iris.repositories.notifications import NotificationRepository
 from iris.repositories.outbox import OutboxRepository
 from iris.repositories.schema import SchemaRepository
@@ -50,6 +53,9 @@ REPOSITORIES = (
     "notifications",
     "webhooks",
     "outbox",
+    "fanout",
+    "delivery_log",
+    "job_queue",
 )
 
 
@@ -69,6 +75,9 @@ class UnitOfWork(abc.ABC):
     notifications: NotificationRepository
     webhooks: WebhookRepository
     outbox: OutboxRepository
+    fanout: FanoutRepository  # the worker's
+    delivery_log: DeliveryLogRepository  # the worker's
+    job_queue: JobQueueRepository
 
     def __init__(self, actor: Actor = ANONYMOUS, placeholders: bool = True):
         self.actor = actor  # who is acting: the journal's actor, and whose rights apply
@@ -172,6 +181,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.notifications = NotificationRepository(session)
         self.webhooks = WebhookRepository(session)
         self.outbox = OutboxRepository(session)
+        self.fanout = FanoutRepository(session)
+        self.delivery_log = DeliveryLogRepository(session)
+        self.job_queue = JobQueueRepository(session)
         self._read_without_transaction()
 
     def _commit(self) -> None:

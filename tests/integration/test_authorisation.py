@@ -64,6 +64,22 @@ MATRIX = [
     ("PUT", "/workflows/{name}", WORKFLOW, only(200, "admin")),
     ("GET", "/tickets/{ticket_id}/transitions", None, everyone(200)),
     ("POST", "/tickets/{ticket_id}/transitions", {"to": "In Progress"}, only(200, "assignee", "agent", "admin")),
+    ("GET", "/tickets/{ticket_id}/watchers", None, everyone(200)),
+    ("PUT", "/tickets/{ticket_id}/watchers/{username}", None, only(204, "reporter", "agent", "admin")),
+    ("DELETE", "/tickets/{ticket_id}/watchers/{username}", None, only(204, "reporter", "agent", "admin")),
+    ("GET", "/user/notifications", None, everyone(200)),
+    ("PATCH", "/user/notifications/{notification_id}", {"read": True}, only(200, "reporter", otherwise=404)),
+    ("POST", "/user/notifications/read", {"up_to": 1}, everyone(200)),
+    ("GET", "/user/notification-preferences", None, everyone(200)),
+    ("PUT", "/user/notification-preferences", {"events": ["created"], "channels": ["inbox"]}, everyone(200)),
+    ("POST", "/webhooks", {"url": "https://1.1.1.1", "secret": "s" * 16, "events": ["moved"]}, only(201, "admin")),
+    ("GET", "/webhooks", None, only(200, "admin")),
+    ("GET", "/webhooks/{webhook_id}", None, only(200, "admin")),
+    ("PATCH", "/webhooks/{webhook_id}", {"events": ["created"]}, only(200, "admin")),
+    ("DELETE", "/webhooks/{webhook_id}", None, only(204, "admin")),
+    ("GET", "/webhooks/{webhook_id}/deliveries", None, only(200, "admin")),
+    ("GET", "/webhooks/{webhook_id}/deliveries/{delivery_id}", None, only(200, "admin")),
+    ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", None, only(202, "admin")),
     ("GET", "/metrics", None, everyone(200)),
     ("GET", "/health", None, "public"),
     ("GET", "/ready", None, "public"),
@@ -92,7 +108,8 @@ def expected(expect, who: str) -> int:
 def request_of(path: str, body, cast):
     values = {
         "ticket_id": cast.ticket_id, "comment_id": cast.comment_id, "token_id": cast.spare_token_id,
-        "username": "rep", "name": "default",
+        "username": "rep", "name": "default", "notification_id": cast.notification_id,
+        "webhook_id": cast.webhook_id, "delivery_id": cast.delivery_id,
     }  # fmt: skip
     if body == "bulk":
         body = {"items": [{"ticket_id": cast.ticket_id, "version": 3, "changes": {"title": "bulk"}}]}

@@ -4,8 +4,10 @@ import json
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 import uuid
 from pathlib import Path
@@ -16,6 +18,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from iris import server as iris_server
+from iris.jobs.worker import GRACEFUL_S
 from tests.support import clean_env, free_port, pg_tool, run_sql_file, spawn_server, stop, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,9 +373,47 @@ def test_the_iris_container_startup_rehearsed_on_a_fresh_volume(fresh_volume):
         headers = {"Authorization": bearer.split(": ", 1)[1]}
         listed = requests.get(f"http://127.0.0.1:{port}/tickets", headers=headers, timeout=5).json()
         assert listed == [created]
+        # 5. The worker service's command, with its environment, on the same database: it starts, and stops
+        #    cleanly on SIGTERM as `docker-compose stop` sends it.
+        assert worker_rehearsal(environment) == 0
     finally:
         stop(proc)
     assert health_check(port) != 0, "the health check fails when nothing answers"
+
+
+def worker_rehearsal(iris_environment: dict) -> int:
+    worker = compose_file()["services"]["worker"]
+    environment = {k: str(v) for k, v in worker["environment"].items()}
+    for name in ("IRIS_USER", "IRIS_PASS", "IRIS_DB_HOST", "IRIS_DB_PORT", "IRIS_DB_NAME"):
+        environment[name] = iris_environment[name]  # the rehearsal's database, as for iris above
+    environment["IRIS_SECRET_KEY"] = "rehearsal-only-secret-key-of-32-characters"
+    env = clean_env(**environment)
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    proc = subprocess.Popen(worker["command"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:
+            if "Starting worker" in line:
+                break
+        else:
+            pytest.fail("the worker stopped before it started")
+        time.sleep(0.5)  # procrastinate takes over SIGTERM just after it says it starts
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_the_worker_service_runs_the_same_image_after_the_migrations_and_gets_time_to_finish():
+    services = compose_file()["services"]
+    worker, iris = services["worker"], services["iris"]
+    assert worker["build"] == iris["build"] and worker["command"] == ["iris", "worker"]
+    assert worker["depends_on"]["iris"]["condition"] == "service_healthy", "iris migrates first"
+    assert worker["environment"]["IRIS_ENV"] == "prod"
+    assert worker["environment"]["IRIS_SECRET_KEY"] == iris["environment"]["IRIS_SECRET_KEY"], "it opens the secrets"
+    assert worker.get("restart") == "unless-stopped"
+    assert duration_s(worker["stop_grace_period"]) > GRACEFUL_S
+    assert "ports" not in worker, "it serves nothing"
 
 
 def test_compose_pins_tokens_required_whatever_the_shared_env_file_says():

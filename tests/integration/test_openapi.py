@@ -131,6 +131,17 @@ def test_only_operations_with_data_rules_document_422(client):
         ("/users/{username}", "patch"),
         ("/user/tokens", "post"),
         ("/users/{username}/password", "put"),  # a password too short, or the username
+        # An inbox cursor not of that list or order; the built-in `anonymous` (IRIS_AUTH=open) watching or choosing.
+        ("/user/notifications", "get"),
+        ("/user/notifications", "head"),
+        ("/tickets/{ticket_id}/watchers/{username}", "put"),
+        ("/user/notification-preferences", "put"),
+        # A webhook URL the SSRF guard refuses; a deliveries cursor not of that list; a webhook turned off.
+        ("/webhooks", "post"),
+        ("/webhooks/{webhook_id}", "patch"),
+        ("/webhooks/{webhook_id}/deliveries", "get"),
+        ("/webhooks/{webhook_id}/deliveries", "head"),
+        ("/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", "post"),
     }
 
 

@@ -13,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Optional, Sequence
 
 from iris.models import TICKET_FIELDS, Comment, Ticket, TicketHistory, User, WorkflowTransition
+from iris.models_notify import Notification
 from iris.repositories.idempotency_keys import KeptAnswer, KeyRecord
 from iris.repositories.workflows import Definition
 from iris.services.identity import ANONYMOUS, Actor
@@ -24,6 +26,7 @@ from iris.services.unit_of_work import UnitOfWork
 
 COMMENT_FIELDS = ("comment_id", "ticket_id", "author", "body", "created", "edited", "version")
 USER_FIELDS = ("user_id", "username", "email", "display_name", "role", "active", "imported_as")
+NOTIFICATION_FIELDS = tuple(c.name for c in Notification.__table__.columns)
 Moves = Sequence[tuple[str, str, str]]  # (name, from, to)
 
 
@@ -70,13 +73,21 @@ class State:
     workflows: dict[str, Definition] = field(default_factory=lambda: {"default": DEFAULT_WORKFLOW})
     users: dict[str, User] = field(default_factory=dict)  # by lower-cased username
     jobs: list[tuple[str, dict]] = field(default_factory=list)  # the outbox: (what, arguments), in order
+    watchers: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (ticket_id, user_id): since
+    notifications: dict[int, Notification] = field(default_factory=dict)
+    preferences: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)  # user_id: (events, channels)
 
     def copy(self) -> "State":
         tickets = {i: _clone(t, TICKET_FIELDS) for i, t in self.tickets.items()}
         comments = {i: _clone(c, COMMENT_FIELDS) for i, c in self.comments.items()}
         users = {k: _clone(u, USER_FIELDS) for k, u in self.users.items()}
         history, jobs = list(self.history), list(self.jobs)
-        return State(tickets, comments, history, dict(self.keys), dict(self.workflows), users, jobs)
+        inbox = {
+            "watchers": dict(self.watchers),
+            "notifications": {i: _clone(n, NOTIFICATION_FIELDS) for i, n in self.notifications.items()},
+            "preferences": dict(self.preferences),
+        }
+        return State(tickets, comments, history, dict(self.keys), dict(self.workflows), users, jobs, **inbox)
 
 
 class FakeDatabase:
@@ -151,6 +162,7 @@ class FakeTicketRepository(Repository):
         comments = self.tx.state.comments
         for comment_id in [c.comment_id for c in comments.values() if c.ticket_id == ticket_id]:
             del comments[comment_id]  # ON DELETE CASCADE
+        # Its watchers stay, as in ticket_watchers (no foreign key): the worker tells them, then drops them.
         return self.tx.state.tickets.pop(ticket_id, None) is not None
 
 
@@ -335,6 +347,68 @@ class FakeOutboxRepository:
         self.tx.state.jobs.append(("deliver", {"delivery_id": delivery_id}))
 
 
+class FakeWatcherRepository(Repository):
+    def add(self, ticket_id: int, usernames) -> None:
+        for name in usernames:
+            user = self.tx.state.users.get((name or "").lower())
+            if user is not None:
+                self.watch(ticket_id, user.user_id)
+
+    def watch(self, ticket_id: int, user_id: int) -> bool:
+        if ticket_id not in self.tx.state.tickets:
+            return False
+        self.tx.state.watchers.setdefault((ticket_id, user_id), self.tx.now)
+        return True
+
+    def remove(self, ticket_id: int, user_id: int) -> None:
+        self.tx.state.watchers.pop((ticket_id, user_id), None)
+
+    def of_ticket(self, ticket_id: int) -> list[SimpleNamespace]:
+        by_id = {u.user_id: u for u in self.tx.state.users.values()}
+        rows = [
+            SimpleNamespace(user_id=u, username=by_id[u].username, display_name=by_id[u].display_name, created=since)
+            for (t, u), since in self.tx.state.watchers.items()
+            if t == ticket_id
+        ]
+        return sorted(rows, key=lambda row: (row.created, row.user_id))
+
+
+class FakeNotificationRepository(Repository):
+    def page(self, user_id: int, *, unread: Optional[bool], before: Optional[int], limit: int) -> list[Notification]:
+        rows = [
+            n
+            for n in self.tx.state.notifications.values()
+            if n.user_id == user_id
+            and (unread is None or (n.read_at is None) == unread)
+            and (before is None or n.notification_id < before)
+        ]
+        return sorted(rows, key=lambda n: -n.notification_id)[:limit]
+
+    def unread_count(self, user_id: int) -> int:
+        return len(self.page(user_id, unread=True, before=None, limit=len(self.tx.state.notifications)))
+
+    def set_read(self, user_id: int, notification_id: int, read: bool) -> Optional[Notification]:
+        found = self.tx.state.notifications.get(notification_id)
+        if found is None or found.user_id != user_id:
+            return None
+        found.read_at = (found.read_at or self.tx.now) if read else None
+        return found
+
+    def mark_read_up_to(self, user_id: int, up_to: int) -> int:
+        unread = self.page(user_id, unread=True, before=up_to + 1, limit=len(self.tx.state.notifications))
+        for n in unread:
+            n.read_at = self.tx.now
+        return len(unread)
+
+    def preferences(self, user_id: int) -> Optional[SimpleNamespace]:
+        chosen = self.tx.state.preferences.get(user_id)
+        return None if chosen is None else SimpleNamespace(user_id=user_id, events=chosen[0], channels=chosen[1])
+
+    def set_preferences(self, user_id: int, events, channels) -> SimpleNamespace:
+        self.tx.state.preferences[user_id] = (list(events), list(channels))
+        return self.preferences(user_id)
+
+
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, db: Optional[FakeDatabase] = None, actor: Actor = ANONYMOUS, placeholders: bool = True):
         super().__init__(actor, placeholders)
@@ -350,6 +424,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.idempotency_keys = FakeIdempotencyKeyRepository(tx)
         self.users = FakeUserRepository(tx)
         self.outbox = FakeOutboxRepository(tx)
+        self.watchers, self.notifications = FakeWatcherRepository(tx), FakeNotificationRepository(tx)
         self.tokens, self.web_sessions = NotFaked("tokens"), NotFaked("web_sessions")
         self.ticket_list, self.ticket_counts, self.schema = map(NotFaked, ("ticket_list", "ticket_counts", "schema"))
 

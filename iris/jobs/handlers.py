@@ -1,0 +1,97 @@
+"""The worker's jobs: what each does (a service call) and how it is retried. Registered on the worker's App only.
+
+Each job is plain synchronous code (procrastinate runs it in a thread) over iris's own SQLAlchemy engine.
+"""
+
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+
+from procrastinate import App, BaseRetryStrategy, RetryDecision
+from procrastinate.jobs import Job
+
+from iris.jobs import metrics, tasks
+from iris.services import deliveries, fanout, mail
+from iris.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger("iris.worker")
+
+
+class RetryLater(Exception):
+    """A delivery the receiver did not take yet; `after_s` is its Retry-After, if it sent one."""
+
+    def __init__(self, after_s: Optional[float]):
+        super().__init__(f"retry after {after_s} s" if after_s else "retry")
+        self.after_s = after_s
+
+
+class Backoff(BaseRetryStrategy):
+    """Exponential backoff with jitter (half fixed, half random, so retries of many jobs spread out), never
+    sooner than a Retry-After the receiver asked for, and never later than `cap_s` apart."""
+
+    def __init__(self, base_s: float, cap_s: float, max_attempts: Optional[int] = None):
+        self.base_s, self.cap_s, self.max_attempts = base_s, cap_s, max_attempts
+
+    def wait_s(self, attempts: int) -> float:
+        ceiling = min(self.cap_s, self.base_s * 2 ** min(attempts, 30))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> Optional[RetryDecision]:
+        if self.max_attempts is not None and job.attempts + 1 >= self.max_attempts:
+            return None
+        wait = self.wait_s(job.attempts)
+        if isinstance(exception, RetryLater) and exception.after_s:
+            wait = max(wait, min(exception.after_s, self.cap_s))
+        return RetryDecision(retry_at=datetime.now(timezone.utc) + timedelta(seconds=wait))
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the jobs need, built once by the worker from the settings (iris/jobs/worker.py)."""
+
+    units: Callable[[], UnitOfWork]
+    policy: deliveries.Policy
+    send: Callable  # (url, body, headers) -> Outcome
+    open_secret: Callable[[bytes], str]
+    letterhead: mail.Letterhead
+    send_mail: Optional[Callable]  # None: e-mail is off
+    email_after_s: int
+    retry: Backoff
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Declares the jobs on the worker's app, each bound to `deps`."""
+    internal = Backoff(1, 300, max_attempts=20)  # a database that went away, a bug fixed by a restart
+
+    @app.task(name=tasks.TICKET_CHANGED, queue=tasks.QUEUE, retry=internal)
+    def ticket_changed(changeset: str, ticket_id: int) -> None:
+        email_after = deps.email_after_s if deps.send_mail is not None else None
+        told = fanout.ticket_changed(deps.units(), uuid.UUID(changeset), ticket_id, email_after, now())
+        metrics.NOTIFICATIONS.inc(told.notified)
+        log.info("told ticket %s change set %s: %s inbox, %s webhook", ticket_id, changeset, told.notified,
+                 told.deliveries)  # fmt: skip
+
+    @app.task(name=tasks.DELIVER, queue=tasks.QUEUE, retry=deps.retry)
+    def deliver(delivery_id: str) -> None:
+        done = deliveries.deliver(deps.units, uuid.UUID(delivery_id), deps.policy, deps.send, deps.open_secret, now)
+        log.info("delivery %s: %s", delivery_id, done.state)
+        metrics.DELIVERY_ATTEMPTS.labels(done.state).inc()
+        if done.turned_off:
+            log.warning("delivery %s: its webhook kept failing and is now turned off", delivery_id)
+        if done.state == "retry":
+            raise RetryLater(done.retry_after_s)
+
+    @app.task(name=tasks.SEND_EMAIL, queue=tasks.QUEUE, retry=Backoff(30, 3600, max_attempts=12))
+    def send_email(user_id: int) -> None:
+        if deps.send_mail is None:
+            return
+        mailed = mail.send_digest(deps.units(), user_id, deps.letterhead, deps.send_mail)
+        log.info("e-mail to user %s: %s changes", user_id, mailed.sent)
+        metrics.EMAILS.inc(1 if mailed.sent else 0)

@@ -1,0 +1,114 @@
+"""`iris worker`: runs the jobs (iris/jobs/handlers.py) until SIGTERM or SIGINT, then finishes what it is doing.
+
+procrastinate keeps the jobs in PostgreSQL, so the worker needs nothing but the database: several workers can run
+at once (a job is taken by one, FOR UPDATE SKIP LOCKED), and jobs sharing a lock (one ticket's) run one at a time,
+in order. A worker that died without a word (SIGKILL, a lost host) stops beating its heart; the others give its
+jobs back to the queue once it has been silent for `stalled_s`.
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+from functools import partial
+
+from procrastinate import App, PsycopgConnector
+from procrastinate.worker import Worker
+from sqlalchemy.engine import URL
+
+from iris.config import Settings
+from iris.db import make_engine, make_session_factory
+from iris.jobs import handlers, tasks
+from iris.jobs.smtp import smtp_sender
+from iris.outbound.client import post
+from iris.sealing import Sealer
+from iris.services.deliveries import Policy
+from iris.services.identity import Actor
+from iris.services.mail import Letterhead
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
+
+log = logging.getLogger("iris.worker")
+WORKER = Actor(username="iris-worker", role="admin")  # who the worker's units of work act as (they record no history)
+GRACEFUL_S = 60  # on SIGTERM, how long running jobs may take to finish before they are given back
+
+
+def conninfo(url: URL) -> str:
+    """The libpq URI of the same database for psycopg 3 (a unix socket's directory stays in `?host=`)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def make_deps(settings: Settings, url: URL) -> handlers.Deps:
+    d = settings.delivery
+    engine = make_engine(url, pool_size=d.worker_concurrency, connect_timeout_s=settings.connect_timeout_s,
+                         statement_timeout_ms=settings.statement_timeout_ms)  # fmt: skip
+    factory = make_session_factory(engine)
+    send = partial(post, allow_hosts=d.webhook_allow_hosts, connect_timeout_s=d.webhook_connect_timeout_s,
+                   read_timeout_s=d.webhook_read_timeout_s)  # fmt: skip
+    return handlers.Deps(
+        units=lambda: SqlAlchemyUnitOfWork(factory, actor=WORKER, placeholders=False),
+        policy=Policy(d.webhook_max_attempts, timedelta(hours=d.webhook_disable_after_hours)),
+        send=send,
+        open_secret=Sealer(settings.secret_key).open,
+        letterhead=Letterhead(d.email_from, d.public_url),
+        send_mail=smtp_sender(d),
+        email_after_s=d.email_group_seconds,
+        # The delivery's own attempts end it first (webhook_max_attempts); this bounds a job that keeps failing
+        # otherwise (a database gone for long).
+        retry=handlers.Backoff(d.webhook_retry_base_s, d.webhook_retry_cap_s, max_attempts=d.webhook_max_attempts + 20),
+    )
+
+
+def make_app(settings: Settings, url: URL) -> App:
+    app = App(connector=PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=4))
+    handlers.register(app, make_deps(settings, url))
+    return app
+
+
+class OrderedWorker(Worker):
+    """procrastinate looks for jobs when told of a new one (NOTIFY) or at its next poll; a job that ends is neither.
+    So the next change set of a ticket, waiting on the lock of the one that just ended, would wait a whole poll
+    interval: a ticket's changes would flow at one a poll. Looking again as a locked job ends removes that wait.
+    (`_process_job` and `_new_job_event` are procrastinate 3.10's own; pyproject pins the minor release.)"""
+
+    async def _process_job(self, context) -> None:
+        try:
+            await super()._process_job(context)
+        finally:
+            if context.job.lock:
+                self._new_job_event.set()
+
+
+def run(settings: Settings, url: URL, stalled_s: float = 30) -> None:
+    asyncio.run(_run(make_app(settings, url), settings, stalled_s))
+
+
+async def _run(app: App, settings: Settings, stalled_s: float) -> None:
+    async with app.open_async():
+        watchman = asyncio.create_task(_give_back_stalled(app, stalled_s))
+        try:
+            worker = OrderedWorker(
+                app=app,
+                queues=[tasks.QUEUE],
+                name="iris-worker",
+                concurrency=settings.delivery.worker_concurrency,
+                fetch_job_polling_interval=settings.delivery.worker_poll_s,
+                shutdown_graceful_timeout=GRACEFUL_S,
+                delete_jobs="successful",  # kept: failed ones, to look into
+                update_heartbeat_interval=max(stalled_s / 3, 0.5),
+                stalled_worker_timeout=stalled_s,
+            )
+            await worker.run()
+        finally:
+            watchman.cancel()
+
+
+async def _give_back_stalled(app: App, stalled_s: float) -> None:
+    """Jobs of workers silent for `stalled_s` go back to the queue (procrastinate finds them; retrying is ours)."""
+    while True:
+        try:
+            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s):
+                log.warning("job %s of a silent worker goes back to the queue", job.call_string)
+                await app.job_manager.retry_job(job)
+            await app.job_manager.prune_stalled_workers(stalled_s)
+        except Exception:  # a database that went away for a moment: try again next round
+            log.exception("could not look for stalled jobs")
+        await asyncio.sleep(stalled_s / 2)

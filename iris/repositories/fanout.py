@@ -1,0 +1,108 @@
+"""The worker's queries for telling people and webhooks about a change set (iris/services/fanout.py), and for
+gathering what a user is due to be e-mailed (iris/services/mail.py)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional, Sequence
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from iris.models import Ticket, TicketHistory, User
+from iris.models_notify import Notification, NotificationPreference, TicketWatcher, Webhook, WebhookDelivery
+
+
+@dataclass(frozen=True)
+class Person:
+    """An active user who may hear about a ticket, with their preferences (None: the defaults)."""
+
+    user_id: int
+    username: str
+    email: Optional[str]
+    watches: bool
+    events: Optional[tuple[str, ...]]
+    channels: Optional[tuple[str, ...]]
+
+
+class FanoutRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def entries(self, changeset: uuid.UUID, ticket_id: int) -> Sequence[TicketHistory]:
+        query = select(TicketHistory).where(TicketHistory.changeset == changeset, TicketHistory.ticket_id == ticket_id)
+        return self.session.scalars(query.order_by(TicketHistory.entry_id)).all()
+
+    def ticket(self, ticket_id: int) -> Optional[Ticket]:
+        return self.session.get(Ticket, ticket_id)
+
+    def audience(self, ticket_id: int, at: datetime, everyone_told_of_new: bool) -> list[Person]:
+        """The ticket's active watchers as of `at` (the change's time: who started watching later is not told of
+        it) and, for a new ticket, every active user who asked to hear of new tickets."""
+        watching = select(TicketWatcher.user_id).where(
+            TicketWatcher.ticket_id == ticket_id, TicketWatcher.created <= at
+        )
+        who = User.user_id.in_(watching)
+        if everyone_told_of_new:
+            who = or_(who, NotificationPreference.events.contains(array(["created"])))
+        query = (
+            select(User, User.user_id.in_(watching), NotificationPreference.events, NotificationPreference.channels)
+            .outerjoin(NotificationPreference, NotificationPreference.user_id == User.user_id)
+            .where(User.active, who)
+            .order_by(User.user_id)
+        )
+        return [
+            Person(user.user_id, user.username, user.email, bool(watches), _tuple(events), _tuple(channels))
+            for user, watches, events, channels in self.session.execute(query)
+        ]
+
+    def add_notifications(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, bool]]:
+        """Adds those not there yet (a job run twice adds nothing twice); returns (user_id, email_due) of the new."""
+        if not rows:
+            return []
+        statement = pg_insert(Notification).values(list(rows)).on_conflict_do_nothing()
+        return [
+            tuple(row)
+            for row in self.session.execute(statement.returning(Notification.user_id, Notification.email_due))
+        ]
+
+    def webhooks_for(self, kinds: Sequence[str]) -> Sequence[Webhook]:
+        query = select(Webhook).where(Webhook.active, Webhook.events.overlap(array(list(kinds))))
+        return self.session.scalars(query.order_by(Webhook.webhook_id)).all()
+
+    def add_deliveries(self, rows: Sequence[dict[str, Any]]) -> list[tuple[uuid.UUID, int]]:
+        """Adds those not there yet; returns (delivery_id, webhook_id) of the new ones, to be sent."""
+        if not rows:
+            return []
+        statement = pg_insert(WebhookDelivery).values(list(rows)).on_conflict_do_nothing()
+        returning = statement.returning(WebhookDelivery.delivery_id, WebhookDelivery.webhook_id)
+        return [tuple(row) for row in self.session.execute(returning)]
+
+    def drop_watchers(self, ticket_id: int) -> None:
+        self.session.execute(delete(TicketWatcher).where(TicketWatcher.ticket_id == ticket_id))
+
+    def due_for_email(self, user_id: int, limit: int) -> tuple[Optional[User], Sequence[Notification]]:
+        user = self.session.get(User, user_id)
+        query = (
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.email_due)
+            .order_by(Notification.notification_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return user, self.session.scalars(query).all()
+
+    def emailed(self, notification_ids: Sequence[int]) -> None:
+        if notification_ids:
+            ids = Notification.notification_id.in_(list(notification_ids))
+            self.session.execute(update(Notification).where(ids).values(email_due=False))
+
+    def count_email_due(self, user_id: int) -> int:
+        query = select(func.count()).where(Notification.user_id == user_id, Notification.email_due)
+        return self.session.scalar(query) or 0
+
+
+def _tuple(values) -> Optional[tuple[str, ...]]:
+    return None if values is None else tuple(values)

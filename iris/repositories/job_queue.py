@@ -1,0 +1,22 @@
+"""How many of the worker's jobs wait or run, by job and state (procrastinate_jobs), for /metrics."""
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+# Only jobs not yet finished: succeeded ones are deleted, so this stays the size of the backlog.
+_DEPTH = text(
+    "SELECT task_name, status::text, count(*) FROM procrastinate_jobs "
+    "WHERE status IN ('todo', 'doing') GROUP BY task_name, status ORDER BY task_name, status"
+)
+_FAILED = text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'")
+
+
+class JobQueueRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def depth(self) -> list[tuple[str, str, int]]:
+        return [tuple(row) for row in self.session.execute(_DEPTH)]
+
+    def failed(self) -> int:
+        return self.session.scalar(_FAILED) or 0

@@ -1,0 +1,129 @@
+"""The worker's first job after a change commits: tell the people who watch the ticket, and queue the webhooks.
+
+One change set on one ticket at a time, in commit order (the job's lock). Run twice (a worker killed mid-job), it
+adds nothing twice: notifications and deliveries are unique per change set and ticket.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from iris.models_notify import DEFAULT_CHANNELS, DEFAULT_EVENTS
+from iris.repositories.fanout import Person
+from iris.schemas.tickets import ticket_json
+from iris.services import events
+from iris.services.events import TicketEvent
+from iris.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Told:
+    notified: int  # inbox entries added
+    deliveries: int  # webhook deliveries queued
+    emails: tuple[int, ...]  # users with an e-mail now due
+
+
+def ticket_changed(
+    uow: UnitOfWork, changeset: uuid.UUID, ticket_id: int, email_after_s: Optional[int], now: datetime
+) -> Told:
+    """`email_after_s`: the grouping window of e-mails (None: e-mail is off)."""
+    with uow:
+        event = events.of_entries(uow.fanout.entries(changeset, ticket_id))
+        if event is None:
+            return Told(0, 0, ())  # its entries were purged since: nothing left to tell
+        ticket = uow.fanout.ticket(ticket_id)
+        title = ticket.title if ticket is not None else _deleted_snapshot(event).get("title", "")
+        added = uow.fanout.add_notifications(_notifications(uow, event, title, email_after_s is not None, now))
+        queued = uow.fanout.add_deliveries(_deliveries(uow, event, ticket))
+        for delivery_id, webhook_id in queued:
+            uow.outbox.deliver(delivery_id, webhook_id, ticket_id)
+        emails = tuple(user_id for user_id, email_due in added if email_due)
+        for user_id in emails:
+            uow.outbox.email_digest(user_id, email_after_s)
+        if "deleted" in event.kinds:
+            uow.fanout.drop_watchers(ticket_id)
+        uow.commit()
+    return Told(len(added), len(queued), emails)
+
+
+def _notifications(uow: UnitOfWork, event: TicketEvent, title: str, email_on: bool, now: datetime) -> list[dict]:
+    rows = []
+    for person in uow.fanout.audience(event.ticket_id, event.at, "created" in event.kinds):
+        told = _told(person, event)
+        if told is None:
+            continue
+        channels = person.channels if person.channels is not None else DEFAULT_CHANNELS
+        rows.append(
+            {
+                "user_id": person.user_id,
+                "ticket_id": event.ticket_id,
+                "changeset": uuid.UUID(event.changeset),
+                "actor": event.actor,
+                "event": told,
+                "title": title,
+                "changes": list(event.changes),
+                "entry_ids": list(event.entry_ids),
+                "email_due": email_on and "email" in channels and bool(person.email),
+                # E-mail only: the inbox still keeps the entry (what was sent), already read.
+                "read_at": None if "inbox" in channels else now,
+            }
+        )
+    return rows
+
+
+def _told(person: Person, event: TicketEvent) -> Optional[str]:
+    """What this person is told the change set was, or None if they are not told: nobody hears of their own
+    changes, only watchers hear of changes, and only of the kinds they chose (`created`: every new ticket)."""
+    if person.username.lower() == event.actor.lower():
+        return None
+    wanted = set(person.events if person.events is not None else DEFAULT_EVENTS)
+    kinds = event.kinds_for(person.username)
+    if not person.watches:
+        kinds = kinds & {"created"}
+    chosen = kinds & wanted
+    return events.first_of(chosen) if chosen else None
+
+
+def _deliveries(uow: UnitOfWork, event: TicketEvent, ticket) -> list[dict]:
+    rows = []
+    for webhook in uow.fanout.webhooks_for(sorted(event.kinds)):
+        delivery_id = uuid.uuid4()
+        name = events.first_of(set(webhook.events) & event.kinds)
+        body = payload(delivery_id, name, event, ticket)
+        rows.append(
+            {
+                "delivery_id": delivery_id,
+                "webhook_id": webhook.webhook_id,
+                "ticket_id": event.ticket_id,
+                "changeset": uuid.UUID(event.changeset),
+                "event": name,
+                "body": body,
+            }
+        )
+    return rows
+
+
+def payload(delivery_id: uuid.UUID, name: str, event: TicketEvent, ticket) -> str:
+    """The JSON body of a delivery, fixed when it is queued: every attempt sends (and signs) the same bytes."""
+    document = {
+        "delivery_id": str(delivery_id),
+        "event": name,
+        "events": [kind for kind in events.PRIORITY if kind in event.kinds],
+        "changeset": event.changeset,
+        "actor": event.actor,
+        "occurred_at": event.at.isoformat(),
+        "ticket_id": event.ticket_id,
+        "ticket": ticket_json(ticket) if ticket is not None else None,
+        "changes": list(event.changes),
+        "entry_ids": list(event.entry_ids),
+    }
+    return json.dumps(document, separators=(",", ":"), default=str)
+
+
+def _deleted_snapshot(event: TicketEvent) -> dict:
+    for change in event.changes:
+        if change["action"] == "deleted" and isinstance(change["old"], dict):
+            return change["old"]
+    return {}

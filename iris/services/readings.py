@@ -1,0 +1,17 @@
+"""What /metrics reads from the database at each scrape: a few small queries, never a scan of a big table."""
+
+from dataclasses import dataclass
+
+from iris.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Readings:
+    tickets: list[tuple[str, str, int]]  # (workflow, status, tickets), from the kept totals
+    jobs: list[tuple[str, str, int]]  # (job, todo|doing, how many): the worker's backlog
+    failed_jobs: int  # jobs that gave up (kept to look into)
+
+
+def read(uow: UnitOfWork) -> Readings:
+    with uow.read_only():
+        return Readings(uow.ticket_counts.totals(), uow.job_queue.depth(), uow.job_queue.failed())

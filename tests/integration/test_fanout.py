@@ -1,0 +1,147 @@
+"""Who is told what about a change set (iris/services/fanout.py), on the real database, without a worker: the
+outbox's job is run here, by hand, as the worker would run it."""
+
+import json
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from iris.db import make_session_factory
+from iris.schemas import CommentCreate, TicketCreate, TicketPatch, parse
+from iris.sealing import Sealer
+from iris.services import comments, fanout, tickets, users, webhooks
+from iris.services.identity import Actor
+from iris.services.preconditions import Precondition
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def world(app, clean_db):
+    factory = make_session_factory(app.engine)
+    world = World(app, lambda actor=None: SqlAlchemyUnitOfWork(factory, actor or Actor("boss", "admin")))
+    for name in ("ann", "bob", "cy", "dee"):
+        users.create_user(world.uow(), {"username": name, "role": "agent", "email": f"{name}@example.org"})
+    return world
+
+
+class World:
+    def __init__(self, app, uow):
+        self.app, self.uow = app, uow
+
+    def sql(self, statement: str, **params):
+        with self.app.engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return result.all() if result.returns_rows else []
+
+    def prefer(self, username: str, events, channels=("inbox",)) -> None:
+        self.sql("INSERT INTO notification_preferences (user_id, events, channels) SELECT user_id, :e, :c FROM users "
+                 "WHERE username = :u", u=username, e=list(events), c=list(channels))  # fmt: skip
+
+    def run_jobs(self, email_after_s=None) -> list[fanout.Told]:
+        """Runs every ticket_changed job waiting, oldest first, and removes it, as the worker does."""
+        told = []
+        for job_id, args in self.sql("SELECT id, args FROM procrastinate_jobs WHERE task_name = 'iris.ticket_changed' "
+                                     "ORDER BY id"):  # fmt: skip
+            changeset = uuid.UUID(args["changeset"])
+            told.append(fanout.ticket_changed(self.uow(), changeset, args["ticket_id"], email_after_s, NOW))
+            self.sql("DELETE FROM procrastinate_jobs WHERE id = :i", i=job_id)
+        return told
+
+    def inbox(self) -> list[tuple[str, str, int]]:
+        return [tuple(r) for r in self.sql("SELECT u.username, n.event, n.ticket_id FROM notifications n "
+                                           "JOIN users u USING (user_id) ORDER BY n.notification_id")]  # fmt: skip
+
+
+def open_as(world, who: str, **fields) -> int:
+    return tickets.open_ticket(world.uow(Actor(who, "agent")), parse(TicketCreate, fields)).item.ticket_id
+
+
+def test_watchers_hear_of_changes_but_nobody_of_their_own_and_the_new_assignee_is_told_it_is_theirs(world):
+    ticket_id = open_as(world, "ann", title="Broken", assignee="bob")  # ann reports: both watch
+    with world.uow() as uow:
+        uow.watchers.add(ticket_id, ["cy"])
+        uow.commit()
+    world.run_jobs()
+    assert world.inbox() == [("bob", "assigned", ticket_id)]  # cy began watching after the change
+
+    comments.comment_on(world.uow(Actor("bob", "agent")), ticket_id, parse(CommentCreate, {"body": "on it"}))
+    tickets.edit_ticket(world.uow(Actor("ann", "agent")), ticket_id, parse(TicketPatch, {"assignee": "dee"}),
+                        Precondition())  # fmt: skip
+    world.run_jobs()
+    assert world.inbox()[1:] == [
+        ("ann", "commented", ticket_id), ("cy", "commented", ticket_id),  # not bob, who wrote it
+        ("bob", "changed", ticket_id), ("cy", "changed", ticket_id), ("dee", "assigned", ticket_id),
+    ]  # fmt: skip
+
+
+def test_preferences_choose_the_events_and_created_reaches_those_who_watch_nothing(world):
+    world.prefer("cy", ["created"])
+    world.prefer("bob", ["commented"])
+    ticket_id = open_as(world, "ann", title="New thing", assignee="bob")
+    world.run_jobs()
+    assert world.inbox() == [("cy", "created", ticket_id)]  # bob chose comments only
+
+    comments.comment_on(world.uow(Actor("ann", "agent")), ticket_id, parse(CommentCreate, {"body": "hi"}))
+    world.run_jobs()
+    assert world.inbox()[1:] == [("bob", "commented", ticket_id)]  # cy watches nothing
+
+
+def test_the_job_run_twice_tells_nobody_twice_and_queues_no_delivery_twice(world):
+    webhooks.register_webhook(world.uow(), {"url": "https://93.184.215.14/h", "secret": "s" * 16,
+                              "events": ["created"]}, sealer=Sealer("k" * 32), allow_hosts=())  # fmt: skip
+    open_as(world, "ann", title="Once", assignee="bob")
+    (args,) = [row[0] for row in world.sql("SELECT args FROM procrastinate_jobs")]
+    for _ in range(2):
+        fanout.ticket_changed(world.uow(), uuid.UUID(args["changeset"]), args["ticket_id"], None, NOW)
+    assert len(world.inbox()) == 1
+    assert world.sql("SELECT count(*) FROM webhook_deliveries")[0][0] == 1
+    assert world.sql("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'iris.deliver'")[0][0] == 1
+
+
+def test_webhooks_get_only_the_events_they_chose_while_active_with_the_change_in_the_payload(world):
+    hook = {"url": "https://93.184.215.14/h", "secret": "s" * 16, "events": ["commented", "moved"]}
+    kept = webhooks.register_webhook(world.uow(), hook, sealer=Sealer("k" * 32), allow_hosts=())
+    off = webhooks.register_webhook(world.uow(), {**hook, "active": False}, sealer=Sealer("k" * 32), allow_hosts=())
+    ticket_id = open_as(world, "ann", title="Hooked")
+    comments.comment_on(world.uow(Actor("bob", "agent")), ticket_id, parse(CommentCreate, {"body": "first!"}))
+    world.run_jobs()
+
+    rows = world.sql("SELECT webhook_id, event, body FROM webhook_deliveries")
+    assert [(w, e) for w, e, _ in rows] == [(kept.webhook_id, "commented")] and off.webhook_id != kept.webhook_id
+    payload = json.loads(rows[0][2])
+    assert payload["event"] == "commented" and payload["actor"] == "bob" and payload["ticket_id"] == ticket_id
+    assert payload["ticket"]["title"] == "Hooked" and payload["changes"][0]["new"]["body"] == "first!"
+    entry_ids = world.sql("SELECT array_agg(entry_id) FROM ticket_history WHERE action = 'comment_added'")[0][0]
+    assert payload["entry_ids"] == entry_ids
+
+
+def test_a_deletion_is_told_to_the_watchers_who_then_stop_watching(world):
+    ticket_id = open_as(world, "ann", title="Doomed", assignee="bob")
+    tickets.delete_ticket(world.uow(), ticket_id, Precondition())
+    world.run_jobs()
+    assert ("ann", "deleted", ticket_id) in world.inbox() and ("bob", "deleted", ticket_id) in world.inbox()
+    assert world.sql("SELECT count(*) FROM ticket_watchers")[0][0] == 0
+
+
+def test_e_mail_is_queued_once_per_person_for_a_grouping_window(world):
+    world.prefer("bob", ["assigned", "commented"], channels=("inbox", "email"))
+    world.prefer("cy", ["commented"], channels=("email",))
+    ticket_id = open_as(world, "ann", title="Mail me", assignee="bob")
+    with world.uow() as uow:
+        uow.watchers.add(ticket_id, ["cy"])
+        uow.commit()
+    for n in range(3):
+        comments.comment_on(world.uow(Actor("dee", "agent")), ticket_id, parse(CommentCreate, {"body": f"#{n}"}))
+    world.run_jobs(email_after_s=60)
+
+    queued = world.sql("SELECT args->>'user_id', scheduled_at > now() + interval '50 seconds' FROM procrastinate_jobs "
+                       "WHERE task_name = 'iris.send_email' ORDER BY 1")  # fmt: skip
+    ids = dict(world.sql("SELECT username, user_id::text FROM users"))
+    assert queued == [(ids["bob"], True), (ids["cy"], True)]
+    unread = world.sql("SELECT u.username, count(*) FILTER (WHERE read_at IS NULL) FROM notifications n "
+                       "JOIN users u USING (user_id) GROUP BY 1 ORDER BY 1")  # fmt: skip
+    assert unread == [("ann", 3), ("bob", 4), ("cy", 0)]  # cy: e-mail only, kept in the inbox already read
