@@ -5,13 +5,13 @@ import logging
 import os
 import sys
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import Optional, Sequence
 
 import psycopg2
 from sqlalchemy.exc import OperationalError
 
 from iris import migrate
+from iris.cli_purge import add_commands as add_purge_commands
 from iris.cli_tickets import add_commands as add_tickets_commands
 from iris.cli_users import add_commands as add_users_commands
 from iris.cli_worker import add_commands as add_worker_commands
@@ -156,21 +156,6 @@ def _seed(args, settings) -> int:
     return 0
 
 
-def _purge_keys(args, settings) -> int:
-    from iris.db import one_unit_of_work
-    from iris.services.idempotency import purge_expired
-    from iris.services.web_sessions import Lifetime, purge_ended
-
-    url = migrate.usable_database_url(settings)
-    with one_unit_of_work(url) as uow:
-        removed = purge_expired(uow, settings.idempotency_ttl_hours)
-    with one_unit_of_work(url) as uow:
-        lifetime = Lifetime.of(settings.session_idle_minutes, settings.session_max_hours)
-        ended = purge_ended(uow, lifetime, datetime.now(timezone.utc))
-    print(f"iris purge-keys: removed {removed} expired key(s) and {ended} ended web session(s)", file=sys.stderr)
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="iris", description="iris: a ticket-tracker REST service.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -230,12 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.set_defaults(handler=_seed)
 
-    purge = commands.add_parser(
-        "purge-keys",
-        help="delete expired Idempotency-Keys",
-        description="Delete idempotency keys older than IRIS_IDEMPOTENCY_TTL_HOURS.",
-    )
-    purge.set_defaults(handler=_purge_keys)
+    add_purge_commands(commands)
     return parser
 
 

@@ -29,6 +29,8 @@ class DeliverySettings:
     email_from: str = "iris@localhost"
     email_group_seconds: int = 120  # changes within this window reach a person as one e-mail
     public_url: str = "http://127.0.0.1:8000"  # where links in e-mails point
+    delivery_retention_days: int = 30  # finished webhook deliveries and their attempts are kept this long
+    notification_retention_days: int = 180  # inbox entries are kept this long, read or not
 
 
 def load_delivery(env: Mapping[str, str], number, boolean) -> DeliverySettings:
@@ -52,4 +54,6 @@ def load_delivery(env: Mapping[str, str], number, boolean) -> DeliverySettings:
         email_from=env.get("IRIS_EMAIL_FROM") or "iris@localhost",
         email_group_seconds=number(env, "IRIS_EMAIL_GROUP_SECONDS", 120, 0),
         public_url=(env.get("IRIS_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        delivery_retention_days=number(env, "IRIS_DELIVERY_RETENTION_DAYS", 30, 1),
+        notification_retention_days=number(env, "IRIS_NOTIFICATION_RETENTION_DAYS", 180, 1),
     )

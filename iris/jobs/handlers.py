@@ -14,7 +14,7 @@ from procrastinate import App, BaseRetryStrategy, RetryDecision
 from procrastinate.jobs import Job
 
 from iris.jobs import metrics, tasks
-from iris.services import deliveries, fanout, mail
+from iris.services import deliveries, fanout, mail, retention
 from iris.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger("iris.worker")
@@ -60,17 +60,25 @@ class Deps:
     send_mail: Optional[Callable]  # None: e-mail is off
     email_after_s: int
     retry: Backoff
+    kept: retention.Kept
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# For jobs that fail on an error of their own: a database that went away, a bug fixed by a restart.
+INTERNAL = Backoff(1, 300, max_attempts=20)
+
+
 def register(app: App, deps: Deps) -> None:
     """Declares the jobs on the worker's app, each bound to `deps`."""
-    internal = Backoff(1, 300, max_attempts=20)  # a database that went away, a bug fixed by a restart
+    _changes(app, deps)
+    _mail_and_upkeep(app, deps)
 
-    @app.task(name=tasks.TICKET_CHANGED, queue=tasks.QUEUE, retry=internal)
+
+def _changes(app: App, deps: Deps) -> None:
+    @app.task(name=tasks.TICKET_CHANGED, queue=tasks.QUEUE, retry=INTERNAL)
     def ticket_changed(changeset: str, ticket_id: int) -> None:
         email_after = deps.email_after_s if deps.send_mail is not None else None
         told = fanout.ticket_changed(deps.units(), uuid.UUID(changeset), ticket_id, email_after, now())
@@ -88,6 +96,8 @@ def register(app: App, deps: Deps) -> None:
         if done.state == "retry":
             raise RetryLater(done.retry_after_s)
 
+
+def _mail_and_upkeep(app: App, deps: Deps) -> None:
     @app.task(name=tasks.SEND_EMAIL, queue=tasks.QUEUE, retry=Backoff(30, 3600, max_attempts=12))
     def send_email(user_id: int) -> None:
         if deps.send_mail is None:
@@ -95,3 +105,9 @@ def register(app: App, deps: Deps) -> None:
         mailed = mail.send_digest(deps.units(), user_id, deps.letterhead, deps.send_mail)
         log.info("e-mail to user %s: %s changes", user_id, mailed.sent)
         metrics.EMAILS.inc(1 if mailed.sent else 0)
+
+    @app.periodic(cron="17 3 * * *", periodic_id="purge_old")  # daily, at a quiet hour (UTC)
+    @app.task(name=tasks.PURGE_OLD, queue=tasks.QUEUE, retry=INTERNAL)
+    def purge_old(timestamp: int) -> None:
+        purged = retention.purge_old(deps.units, deps.kept, now())
+        log.info("purged %s old webhook deliveries and %s old inbox entries", purged.deliveries, purged.notifications)

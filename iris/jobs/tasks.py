@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 TICKET_CHANGED = "iris.ticket_changed"  # tell watchers, make webhook deliveries: one change set on one ticket
 DELIVER = "iris.deliver"  # send one webhook delivery (retried with backoff)
 SEND_EMAIL = "iris.send_email"  # one e-mail with what a user was told since the last one
+PURGE_OLD = "iris.purge_old"  # daily: finished deliveries and inbox entries past their retention
 QUEUE = "iris"
 
 # Defers only, on a connection it is handed (never its own): building it connects to nothing.

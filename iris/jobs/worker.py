@@ -24,6 +24,7 @@ from iris.sealing import Sealer
 from iris.services.deliveries import Policy
 from iris.services.identity import Actor
 from iris.services.mail import Letterhead
+from iris.services.retention import Kept
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
 log = logging.getLogger("iris.worker")
@@ -53,6 +54,7 @@ def make_deps(settings: Settings, url: URL) -> handlers.Deps:
         email_after_s=d.email_group_seconds,
         # The delivery's own attempts end it first (webhook_max_attempts); this bounds a job that keeps failing
         # otherwise (a database gone for long).
+        kept=Kept(d.delivery_retention_days, d.notification_retention_days),
         retry=handlers.Backoff(d.webhook_retry_base_s, d.webhook_retry_cap_s, max_attempts=d.webhook_max_attempts + 20),
     )
 

@@ -24,6 +24,7 @@ from iris.repositories.idempotency_keys import IdempotencyKeyRepository
 from iris.repositories.job_queue import JobQueueRepository
 from iris.repositories.notifications import NotificationRepository
 from iris.repositories.outbox import OutboxRepository
+from iris.repositories.retention import RetentionRepository
 from iris.repositories.schema import SchemaRepository
 from iris.repositories.ticket_counts import TicketCountsRepository
 from iris.repositories.ticket_list import TicketListRepository
@@ -56,6 +57,7 @@ REPOSITORIES = (
     "fanout",
     "delivery_log",
     "job_queue",
+    "retention",
 )
 
 
@@ -78,6 +80,7 @@ class UnitOfWork(abc.ABC):
     fanout: FanoutRepository  # the worker's
     delivery_log: DeliveryLogRepository  # the worker's
     job_queue: JobQueueRepository
+    retention: RetentionRepository
 
     def __init__(self, actor: Actor = ANONYMOUS, placeholders: bool = True):
         self.actor = actor  # who is acting: the journal's actor, and whose rights apply
@@ -184,6 +187,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.fanout = FanoutRepository(session)
         self.delivery_log = DeliveryLogRepository(session)
         self.job_queue = JobQueueRepository(session)
+        self.retention = RetentionRepository(session)
         self._read_without_transaction()
 
     def _commit(self) -> None:
