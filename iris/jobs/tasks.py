@@ -1,13 +1,21 @@
-"""The worker's jobs by name, their locks, and deferring one inside the caller's SQLAlchemy transaction.
+"""The worker's jobs by name, their locks, and queueing them inside the caller's SQLAlchemy transaction.
 
-Only names here: the web process defers jobs without importing what runs them (iris/jobs/handlers.py).
+A job is a row of procrastinate_jobs, the table of the schema migration 0025 installed (procrastinate 3.10.0's own,
+pinned to that minor release). The web process inserts those rows itself, with SQLAlchemy, rather than through
+procrastinate's App: importing procrastinate loads psycopg 3 and its pool (about 25 MB in every gunicorn worker,
+measured with `import iris.api.app`), only to run an INSERT; and an INSERT of many rows queues a bulk edit's jobs in
+one statement. The row is what procrastinate's own `defer` writes (procrastinate_defer_jobs_v1 is that INSERT), and
+its triggers (the NOTIFY that wakes workers, the `deferred` event) fire all the same. The worker (iris/jobs/worker.py)
+runs them with procrastinate itself.
 """
 
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional, Sequence
 
-from procrastinate import App
-from procrastinate.contrib.sqlalchemy import SQLAlchemyPsycopg2Connector
+from sqlalchemy import Column, Integer, MetaData, Table, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.types import DateTime
 
 TICKET_CHANGED = "iris.ticket_changed"  # tell watchers, make webhook deliveries: one change set on one ticket
 DELIVER = "iris.deliver"  # send one webhook delivery (retried with backoff)
@@ -15,8 +23,19 @@ SEND_EMAIL = "iris.send_email"  # one e-mail with what a user was told since the
 PURGE_OLD = "iris.purge_old"  # daily: finished deliveries and inbox entries past their retention
 QUEUE = "iris"
 
-# Defers only, on a connection it is handed (never its own): building it connects to nothing.
-_DEFERRER = App(connector=SQLAlchemyPsycopg2Connector())
+# The columns a deferred job sets; the rest keep their defaults (status todo, no attempts yet). Not in iris's
+# models' metadata: the table is procrastinate's, and `alembic check` leaves it be.
+JOBS = Table(
+    "procrastinate_jobs",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("queue_name", Text),
+    Column("task_name", Text),
+    Column("lock", Text),
+    Column("queueing_lock", Text),
+    Column("args", JSONB),
+    Column("scheduled_at", DateTime(timezone=True)),
+)
 
 
 def ticket_lock(ticket_id: int) -> str:
@@ -31,14 +50,20 @@ def email_lock(user_id: int) -> str:
     return f"email:{user_id}"
 
 
-def defer(session: Session, task: str, lock: str, queueing_lock=None, schedule_in=None, **kwargs: Any) -> int:
-    """Insert the job on the session's connection: it commits, or rolls back, with everything else done there."""
-    deferrer = _DEFERRER.configure_task(
-        task,
-        lock=lock,
-        queueing_lock=queueing_lock,
-        schedule_in=schedule_in,
-        queue=QUEUE,
-        connection=session.connection(),
-    )
-    return deferrer.defer(**kwargs)
+def job(task: str, lock: str, args: dict[str, Any], queueing_lock: Optional[str] = None, after_s: float = 0) -> dict:
+    scheduled = datetime.now(timezone.utc) + timedelta(seconds=after_s) if after_s else None
+    return {"queue_name": QUEUE, "task_name": task, "lock": lock, "queueing_lock": queueing_lock, "args": args,
+            "scheduled_at": scheduled}  # fmt: skip
+
+
+def defer(session: Session, jobs: Sequence[dict]) -> int:
+    """Insert the jobs on the session's connection, in order (ids grow in list order): they commit, or roll back,
+    with everything else done there. A job whose queueing lock is taken by one still waiting is left out (that one
+    will do); returns how many were queued."""
+    if not jobs:
+        return 0
+    statement = insert(JOBS).values(list(jobs))
+    if any(j["queueing_lock"] for j in jobs):
+        waiting = text("status = 'todo'")
+        statement = statement.on_conflict_do_nothing(index_elements=["queueing_lock"], index_where=waiting)
+    return len(session.execute(statement.returning(JOBS.c.id)).all())

@@ -2,13 +2,15 @@
 
 import uuid
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from iris.models_notify import Webhook, WebhookAttempt, WebhookDelivery
-from iris.outbound.client import Outcome
+
+if TYPE_CHECKING:  # httpx stays out of the web process, which never sends deliveries
+    from iris.outbound.client import Outcome
 
 
 class DeliveryLogRepository:
@@ -22,7 +24,7 @@ class DeliveryLogRepository:
         row = self.session.execute(query).first()
         return None if row is None else (row[0], row[1])
 
-    def attempted(self, delivery_id: uuid.UUID, started: datetime, outcome: Outcome) -> None:
+    def attempted(self, delivery_id: uuid.UUID, started: datetime, outcome: "Outcome") -> None:
         values = {"delivery_id": delivery_id, "started": started, "duration_ms": outcome.duration_ms}
         self.session.execute(
             insert(WebhookAttempt).values(**values, status_code=outcome.status_code, error=outcome.error)
