@@ -102,7 +102,7 @@ def _mail_and_upkeep(app: App, deps: Deps) -> None:
     def send_email(user_id: int) -> None:
         if deps.send_mail is None:
             return
-        mailed = mail.send_digest(deps.units(), user_id, deps.letterhead, deps.send_mail)
+        mailed = mail.send_digest(deps.units, user_id, deps.letterhead, deps.send_mail)
         log.info("e-mail to user %s: %s changes", user_id, mailed.sent)
         metrics.EMAILS.inc(1 if mailed.sent else 0)
 

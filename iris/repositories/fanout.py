@@ -90,7 +90,6 @@ class FanoutRepository:
             .where(Notification.user_id == user_id, Notification.email_due)
             .order_by(Notification.notification_id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         )
         return user, self.session.scalars(query).all()
 
@@ -99,9 +98,10 @@ class FanoutRepository:
             ids = Notification.notification_id.in_(list(notification_ids))
             self.session.execute(update(Notification).where(ids).values(email_due=False))
 
-    def count_email_due(self, user_id: int) -> int:
-        query = select(func.count()).where(Notification.user_id == user_id, Notification.email_due)
-        return self.session.scalar(query) or 0
+    def due_again(self, notification_ids: Sequence[int]) -> None:
+        if notification_ids:
+            ids = Notification.notification_id.in_(list(notification_ids))
+            self.session.execute(update(Notification).where(ids).values(email_due=True))
 
 
 def _tuple(values) -> Optional[tuple[str, ...]]:

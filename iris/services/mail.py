@@ -5,6 +5,7 @@ The worker defers one `send_email` job per user at a time, a grouping window aft
 """
 
 from dataclasses import dataclass
+from datetime import timezone
 from email.message import EmailMessage
 from typing import Callable, Sequence
 
@@ -25,17 +26,26 @@ class Mailed:
     more: bool  # more are due than one message carries
 
 
-def send_digest(uow: UnitOfWork, user_id: int, head: Letterhead, send: Callable[[EmailMessage], None]) -> Mailed:
-    with uow:
+def send_digest(uow_factory: Callable[[], UnitOfWork], user_id: int, head: Letterhead,
+                send: Callable[[EmailMessage], None]) -> Mailed:  # fmt: skip
+    """Claims what is due (no longer due, committed), sends it with no connection held, and gives the claim back
+    if the send fails, for the job's retry: the user's own reads and marks never wait on a slow mail server."""
+    with uow_factory() as uow:
         user, due = uow.fanout.due_for_email(user_id, MOST_PER_MESSAGE)
-        if due and user is not None and user.active and user.email:
-            # Sent inside the transaction that holds these rows: another worker skips them, and a failed send
-            # leaves them due for the retry.
-            send(compose(user.email, user.display_name or user.username, due, head))
-        uow.fanout.emailed([n.notification_id for n in due])
+        ids = [n.notification_id for n in due]
+        uow.fanout.emailed(ids)
         if len(due) == MOST_PER_MESSAGE:
             uow.outbox.email_digest(user_id, 0)  # the rest, in the next message
         uow.commit()
+    if not (due and user is not None and user.active and user.email):
+        return Mailed(0, False)
+    try:
+        send(compose(user.email, user.display_name or user.username, due, head))
+    except Exception:
+        with uow_factory() as uow:
+            uow.fanout.due_again(ids)
+            uow.commit()
+        raise
     return Mailed(len(due), len(due) == MOST_PER_MESSAGE)
 
 
@@ -46,9 +56,11 @@ def compose(address: str, name: str, told: Sequence, head: Letterhead) -> EmailM
     message["Subject"] = _subject(told)
     lines = [f"Hello {_one_line(name)},", "", "Here is what changed on tickets you follow:", ""]
     for n in told:
-        lines.append(f"#{n.ticket_id} {_one_line(n.title)}: {n.event} by {n.actor} at {n.created:%Y-%m-%d %H:%M} UTC")
+        at = n.created.astimezone(timezone.utc)
+        lines.append(f"#{n.ticket_id} {_one_line(n.title)}: {n.event} by {n.actor} at {at:%Y-%m-%d %H:%M} UTC")
         lines.append(f"    {head.public_url}/ticket/{n.ticket_id}")
-    lines += ["", f"Choose what you hear about: {head.public_url}/account", ""]
+    lines += ["", "What you hear about, and how: PUT /user/notification-preferences "
+              f"(see {head.public_url}/docs).", ""]  # fmt: skip
     message.set_content("\n".join(lines))
     return message
 

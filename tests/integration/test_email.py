@@ -2,7 +2,10 @@
 
 import email
 import signal
+import smtplib
 import time
+import uuid
+from datetime import datetime, timezone
 from email.policy import default as default_policy
 
 import pytest
@@ -11,7 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from iris.db import make_session_factory
-from iris.services import users
+from iris.services import fanout, mail, users
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.integration.delivery_support import WorkerProcess, eventually
 from tests.support import free_port
@@ -81,7 +84,7 @@ def test_many_changes_in_a_short_time_reach_a_watcher_as_one_e_mail(api, mailbox
         worker.stop(signal.SIGTERM)
 
 
-def test_only_those_who_chose_e_mail_and_have_an_address_get_one_and_nobody_hears_of_their_own(api, mailbox, db_url):
+def test_only_those_who_chose_e_mail_and_have_an_address_get_one(api, mailbox, db_url):
     box, port = mailbox
     person(api.app, "ann", "ann@example.org", channels=("inbox",))
     person(api.app, "bob", None)
@@ -101,3 +104,29 @@ def test_only_those_who_chose_e_mail_and_have_an_address_get_one_and_nobody_hear
         assert told == [("ann", 2), ("bob", 1), ("cy", 1)]  # the inbox fills whatever the channel
     finally:
         worker.stop(signal.SIGTERM)
+
+
+def test_the_send_holds_no_connection_and_a_failed_send_leaves_the_changes_due_for_the_retry(api):
+    person(api.app, "ann", "ann@example.org")
+    api.put_json("/tickets", {"title": "Mail", "assignee": "ann"}, status=201)
+    factory = make_session_factory(api.app.engine)
+    units = lambda: SqlAlchemyUnitOfWork(factory)  # noqa: E731
+    (args,) = [row[0] for row in api.app.engine.connect().execute(text("SELECT args FROM procrastinate_jobs"))]
+    fanout.ticket_changed(units(), uuid.UUID(args["changeset"]), args["ticket_id"], 60, datetime.now(timezone.utc))
+    held = []
+
+    def refused(message):
+        held.append(api.app.engine.pool.checkedout())
+        raise smtplib.SMTPServerDisconnected("the mail server went away")
+
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        mail.send_digest(units, user_id(api.app, "ann"), mail.Letterhead("iris@test", "http://x"), refused)
+    assert held == [0]
+    assert mail.send_digest(units, user_id(api.app, "ann"), mail.Letterhead("iris@test", "http://x"),
+                            held.append).sent == 1  # fmt: skip
+    assert held[1]["To"] == "ann@example.org"
+
+
+def user_id(app, username: str) -> int:
+    with app.engine.connect() as conn:
+        return conn.scalar(text("SELECT user_id FROM users WHERE username = :u"), {"u": username})
