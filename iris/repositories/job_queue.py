@@ -1,7 +1,11 @@
 """How many of the worker's jobs wait or run, by job and state (procrastinate_jobs), for /metrics."""
 
+import uuid
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from iris.jobs import tasks
 
 # Only jobs not yet finished: succeeded ones are deleted, so this stays the size of the backlog.
 _DEPTH = text(
@@ -9,6 +13,10 @@ _DEPTH = text(
     "WHERE status IN ('todo', 'doing') GROUP BY task_name, status ORDER BY task_name, status"
 )
 _FAILED = text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'")
+_WAITING = text(
+    "SELECT 1 FROM procrastinate_jobs WHERE lock = :lock AND status IN ('todo', 'doing') "
+    "AND task_name = 'iris.deliver' AND args->>'delivery_id' = :id LIMIT 1"
+)
 
 
 class JobQueueRepository:
@@ -20,3 +28,10 @@ class JobQueueRepository:
 
     def failed(self) -> int:
         return self.session.scalar(_FAILED) or 0
+
+    def delivery_waiting(self, delivery_id: uuid.UUID, webhook_id: int, ticket_id: int) -> bool:
+        """Whether a job to send this delivery is queued or running (found through its lock, which is indexed)."""
+        found = self.session.execute(
+            _WAITING, {"lock": tasks.delivery_lock(webhook_id, ticket_id), "id": str(delivery_id)}
+        ).first()
+        return found is not None

@@ -8,7 +8,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from iris.models_notify import DEFAULT_CHANNELS, DEFAULT_EVENTS
 from iris.repositories.fanout import Person
@@ -63,7 +63,7 @@ def _notifications(uow: UnitOfWork, event: TicketEvent, title: str, email_on: bo
                 "actor": event.actor,
                 "event": told,
                 "title": title,
-                "changes": list(event.changes),
+                "changes": [brief(change) for change in event.changes],
                 "entry_ids": list(event.entry_ids),
                 "email_due": email_on and "email" in channels and bool(person.email),
                 # E-mail only: the inbox still keeps the entry (what was sent), already read.
@@ -120,6 +120,21 @@ def payload(delivery_id: uuid.UUID, name: str, event: TicketEvent, ticket) -> st
         "entry_ids": list(event.entry_ids),
     }
     return json.dumps(document, separators=(",", ":"), default=str)
+
+
+SHORT = 200  # characters of a value an inbox entry keeps; the journal (entry_ids) has the whole of it
+
+
+def brief(value: Any) -> Any:
+    """A change as an inbox entry keeps it: each text cut to SHORT characters, so that one entry, copied to every
+    watcher, stays small however long the description (webhook payloads keep the whole change)."""
+    if isinstance(value, str):
+        return value if len(value) <= SHORT else value[: SHORT - 1] + "…"
+    if isinstance(value, dict):
+        return {key: brief(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [brief(item) for item in value]
+    return value
 
 
 def _deleted_snapshot(event: TicketEvent) -> dict:

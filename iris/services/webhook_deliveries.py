@@ -59,7 +59,9 @@ def redeliver(uow: UnitOfWork, webhook_id: int, delivery_id: uuid.UUID) -> Deliv
         delivery = _existing(uow, webhook_id, delivery_id, for_update=True)  # two at once: the second waits, sees 409
         if not webhook.active:
             raise RuleBroken({"webhook": f"webhook {webhook_id} is turned off; turn it on (active: true) first"})
-        if delivery.status == "pending":
+        # Pending with no job to send it: its job gave up on an error of iris's own (the database away for long),
+        # and sending it again is the way out.
+        if delivery.status == "pending" and uow.job_queue.delivery_waiting(delivery_id, webhook_id, delivery.ticket_id):
             raise Conflict({"status": f"delivery {delivery_id} is pending already: it will be sent without asking"})
         uow.webhooks.redeliver(delivery)
         uow.outbox.deliver(delivery.delivery_id, delivery.webhook_id, delivery.ticket_id)

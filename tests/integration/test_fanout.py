@@ -145,3 +145,17 @@ def test_e_mail_is_queued_once_per_person_for_a_grouping_window(world):
     unread = world.sql("SELECT u.username, count(*) FILTER (WHERE read_at IS NULL) FROM notifications n "
                        "JOIN users u USING (user_id) GROUP BY 1 ORDER BY 1")  # fmt: skip
     assert unread == [("ann", 3), ("bob", 4), ("cy", 0)]  # cy: e-mail only, kept in the inbox already read
+
+
+def test_an_inbox_entry_keeps_long_texts_short_while_the_webhook_gets_them_whole(world):
+    webhooks.register_webhook(world.uow(), {"url": "https://93.184.215.14/h", "secret": "s" * 16,
+                              "events": ["created"]}, sealer=Sealer("k" * 32), allow_hosts=())  # fmt: skip
+    long = "x" * 20_000
+    ticket_id = open_as(world, "ann", title="Long", assignee="bob", description=long)
+    world.run_jobs()
+    with world.app.engine.connect() as conn:
+        (changes,) = conn.execute(text("SELECT changes FROM notifications")).one()
+        (body,) = conn.execute(text("SELECT body FROM webhook_deliveries")).one()
+    assert changes[0]["new"]["description"] == "x" * (fanout.SHORT - 1) + "…"
+    assert changes[0]["new"]["ticket_id"] == ticket_id
+    assert json.loads(body)["changes"][0]["new"]["description"] == long

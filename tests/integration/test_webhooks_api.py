@@ -47,7 +47,7 @@ def add_delivery(engine, webhook_id: int, minutes: int, *, status="failed", atte
 
 def jobs(engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'iris.deliver'"))
+        rows = conn.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'iris.deliver' ORDER BY id"))
         return [row.args for row in rows]
 
 
@@ -263,8 +263,10 @@ def test_a_finished_delivery_is_sent_again_once_and_a_pending_one_is_a_conflict(
     assert client.get(f"/webhooks/{hook_id}/deliveries/{delivery}").json == again
     conflict = client.post(url, status=409)
     assert list(conflict.json["errors"]) == ["status"]
-    client.post(f"/webhooks/{hook_id}/deliveries/{pending}/redeliver", status=409)
     assert jobs(app.engine) == [{"delivery_id": delivery}], "exactly one job"
+    # Pending, but no job will send it (its job gave up on an error of iris's own): sending it again is allowed.
+    client.post(f"/webhooks/{hook_id}/deliveries/{pending}/redeliver", status=202)
+    assert jobs(app.engine) == [{"delivery_id": delivery}, {"delivery_id": pending}]
 
 
 def test_a_turned_off_webhook_sends_nothing_again_until_turned_on(client, app):
