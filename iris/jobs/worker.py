@@ -49,7 +49,7 @@ def make_deps(settings: Settings, url: URL) -> handlers.Deps:
         policy=Policy(d.webhook_max_attempts, timedelta(hours=d.webhook_disable_after_hours)),
         send=send,
         open_secret=Sealer(settings.secret_key).open,
-        letterhead=Letterhead(d.email_from, d.public_url),
+        letterhead=letterhead(d.email_from, d.public_url),
         send_mail=smtp_sender(d),
         email_after_s=d.email_group_seconds,
         # The delivery's own attempts end it first (webhook_max_attempts); this bounds a job that keeps failing
@@ -57,6 +57,11 @@ def make_deps(settings: Settings, url: URL) -> handlers.Deps:
         kept=Kept(d.delivery_retention_days, d.notification_retention_days),
         retry=handlers.Backoff(d.webhook_retry_base_s, d.webhook_retry_cap_s, max_attempts=d.webhook_max_attempts + 20),
     )
+
+
+def letterhead(sender: str, public_url: str) -> Letterhead:
+    footer = f"What you hear about, and how: PUT /user/notification-preferences (see {public_url}/docs)."
+    return Letterhead(sender, public_url + "/ticket/{ticket_id}", footer)
 
 
 def make_app(settings: Settings, url: URL) -> App:
@@ -108,9 +113,16 @@ async def _give_back_stalled(app: App, stalled_s: float) -> None:
     while True:
         try:
             for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s):
-                log.warning("job %s of a silent worker goes back to the queue", job.call_string)
-                await app.job_manager.retry_job(job)
+                await _give_back(app, job)
             await app.job_manager.prune_stalled_workers(stalled_s)
         except Exception:  # a database that went away for a moment: try again next round
             log.exception("could not look for stalled jobs")
         await asyncio.sleep(stalled_s / 2)
+
+
+async def _give_back(app: App, job) -> None:
+    try:
+        await app.job_manager.retry_job(job)
+        log.warning("job %s of a silent worker goes back to the queue", job.call_string)
+    except Exception as exc:  # another worker gave it back first
+        log.info("job %s was not given back: %s", job.call_string, exc)

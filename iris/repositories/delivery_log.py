@@ -1,7 +1,7 @@
 """The worker's queries for sending a webhook delivery: what to send, and a record of each attempt."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import func, insert, select, update
@@ -44,14 +44,17 @@ class DeliveryLogRepository:
         self.session.execute(update(Webhook).where(where).values(failing_since=None))
 
     def webhook_failed(self, webhook_id: int, now: datetime, failing_before: datetime, reason: str) -> bool:
-        """Notes the failure; turns the webhook off if it has failed since before `failing_before` (then True)."""
+        """Notes the failure; turns the webhook off if it has failed since before `failing_before` (then True), saying
+        so in `disabled_reason` (`reason` with the time it began failing)."""
         where = Webhook.webhook_id == webhook_id
-        failing = func.coalesce(Webhook.failing_since, now)
-        self.session.execute(update(Webhook).where(where).values(failing_since=failing))
-        turned_off = self.session.execute(
+        failing = self.session.execute(
             update(Webhook)
-            .where(where, Webhook.active, Webhook.failing_since <= failing_before)
-            .values(active=False, disabled_reason=func.format(reason, Webhook.failing_since))
-            .returning(Webhook.webhook_id)
-        )
-        return turned_off.first() is not None
+            .where(where)
+            .values(failing_since=func.coalesce(Webhook.failing_since, now))
+            .returning(Webhook.failing_since, Webhook.active)
+        ).one()
+        if not (failing.active and failing.failing_since <= failing_before):
+            return False
+        since = failing.failing_since.astimezone(timezone.utc).isoformat()
+        self.session.execute(update(Webhook).where(where).values(active=False, disabled_reason=reason.format(since)))
+        return True

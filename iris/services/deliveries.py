@@ -15,8 +15,8 @@ from iris.outbound.signing import delivery_headers
 from iris.sealing import SealBroken
 from iris.services.unit_of_work import UnitOfWork
 
-# Says when iris turned a webhook off; `%s` becomes the time it began failing (PostgreSQL's format()).
-TURNED_OFF = "turned off by iris: every delivery failed since %s"
+# Says why iris turned a webhook off; `{}` becomes the time it began failing (ISO 8601, UTC).
+TURNED_OFF = "turned off by iris: every delivery failed since {}"
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,13 @@ def _record(units, delivery_id: uuid.UUID, started: datetime, outcome: Outcome, 
         if outcome.delivered:
             state = "delivered"
             uow.delivery_log.webhook_succeeded(webhook.webhook_id)
+        elif not webhook.active:
+            state = "failed"  # turned off, by an admin or by iris: not a failure of the receiver's
         else:
             turned_off = uow.delivery_log.webhook_failed(
                 webhook.webhook_id, now, now - policy.disable_after, TURNED_OFF
             )
-            again = outcome.retryable and webhook.active and not turned_off and attempts < policy.max_attempts
+            again = outcome.retryable and not turned_off and attempts < policy.max_attempts
             state = "retry" if again else "failed"
         if state != "retry":
             uow.delivery_log.finish(delivery_id, state, now)

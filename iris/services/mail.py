@@ -17,7 +17,8 @@ MOST_PER_MESSAGE = 100  # more waits for the next message, deferred at once
 @dataclass(frozen=True)
 class Letterhead:
     sender: str
-    public_url: str  # where links point
+    ticket_link: str  # a ticket's page, with `{ticket_id}` in it
+    footer: str  # how to choose what one hears about
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,8 @@ def compose(address: str, name: str, told: Sequence, head: Letterhead) -> EmailM
     for n in told:
         at = n.created.astimezone(timezone.utc)
         lines.append(f"#{n.ticket_id} {_one_line(n.title)}: {n.event} by {n.actor} at {at:%Y-%m-%d %H:%M} UTC")
-        lines.append(f"    {head.public_url}/ticket/{n.ticket_id}")
-    lines += ["", "What you hear about, and how: PUT /user/notification-preferences "
-              f"(see {head.public_url}/docs).", ""]  # fmt: skip
+        lines.append("    " + head.ticket_link.format(ticket_id=n.ticket_id))
+    lines += ["", head.footer, ""]
     message.set_content("\n".join(lines))
     return message
 

@@ -95,6 +95,11 @@ class UnitOfWork(abc.ABC):
         """Whether its use case has begun: a unit of work serves one; the next needs a new one."""
         return self._entered
 
+    @abc.abstractmethod
+    def release(self) -> None:
+        """Gives back what a read before the use case (who is calling) holds, so that a slow step before the use case
+        begins (a name to resolve) holds no connection; the use case then takes its own."""
+
     def read_only(self) -> "UnitOfWork":
         """Says the use case only reads (`with uow.read_only():`). PostgreSQL's READ COMMITTED gives every
         statement its own snapshot inside a transaction as outside one, so such a use case is run without
@@ -163,6 +168,15 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             raise RuntimeError("this unit of work is closed; make a new one")
         self._begin()
         return self.__dict__[name]
+
+    def release(self) -> None:
+        if self._entered:
+            raise RuntimeError("release() is for before the use case begins")
+        for name in REPOSITORIES:
+            self.__dict__.pop(name, None)
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()  # the token check only read: nothing to keep
 
     def _begin(self) -> None:
         if "tickets" in self.__dict__:

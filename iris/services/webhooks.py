@@ -2,7 +2,8 @@
 
 A webhook's secret is sealed (iris/sealing.py) before it reaches the database and is never given back. Its URL is
 checked against the SSRF guard (iris/outbound/addresses.py) when it is registered and whenever it changes: before
-the transaction begins, so no connection is held while a name resolves.
+the transaction begins, and after the unit of work gave back the connection that checked the caller's token, so no
+connection is held while a name resolves.
 """
 
 from typing import Any, Optional, Sequence
@@ -28,6 +29,7 @@ def checked_url(url: str, allow_hosts: Sequence[str]) -> str:
 def register_webhook(uow: UnitOfWork, fields: dict[str, Any], *, sealer: Sealer, allow_hosts: Sequence[str]) -> Webhook:
     """A new webhook from `url`, `secret`, `events` and `active`; created by the acting admin."""
     uow.actor.require("admin")
+    uow.release()
     url = checked_url(fields["url"], allow_hosts)
     sealed = sealer.seal(fields["secret"])
     with uow:
@@ -58,7 +60,9 @@ def change_webhook(
     uow.actor.require("admin")
     changes = dict(changes)
     if "url" in changes:
+        uow.release()
         changes["url"] = checked_url(changes["url"], allow_hosts)
+        changes["failing_since"] = None  # a new receiver starts afresh
     if "secret" in changes:
         changes["secret_sealed"] = sealer.seal(changes.pop("secret"))
     if changes.get("active") is True:

@@ -28,11 +28,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ticket_id", "user_id", name=op.f("pk_ticket_watchers")),
     )
     op.create_index("ix_ticket_watchers_user_id", "ticket_watchers", ["user_id"])
-    # As the services do from now on: the reporter and the assignee of each ticket watch it.
+    # As the services do from now on: the reporter and the assignee of each ticket watch it (usernames are one
+    # whatever their case; `anonymous`, open mode's caller without a token, never watches).
     op.execute(
         """
         INSERT INTO ticket_watchers (ticket_id, user_id)
-        SELECT t.ticket_id, u.user_id FROM tickets t JOIN users u ON u.username IN (t.reporter, t.assignee)
+        SELECT t.ticket_id, u.user_id FROM tickets t
+        JOIN users u ON lower(u.username) IN (lower(t.reporter), lower(t.assignee)) AND u.username <> 'anonymous'
         ON CONFLICT DO NOTHING
         """
     )

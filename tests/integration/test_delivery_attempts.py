@@ -90,7 +90,7 @@ def test_a_webhook_failing_for_longer_than_the_limit_is_turned_off_and_says_so(a
         done = deliveries.deliver(units, pending(app, webhook_id), POLICY, answering(500), Sealer(KEY).open, clock)
     assert done.turned_off and done.state == "failed"  # no retry to a webhook that is off
     active, reason = row(app, "SELECT active, disabled_reason FROM webhooks")
-    assert not active and "every delivery failed since 2026-11-30 12:00:00" in reason
+    assert not active and reason == "turned off by iris: every delivery failed since 2026-11-30T12:00:00+00:00"
 
     later = pending(app, webhook_id)
     assert deliveries.deliver(units, later, POLICY, answering(200), Sealer(KEY).open, clock).state == "failed"
@@ -122,3 +122,14 @@ def test_retry_after_is_passed_on_to_the_worker(app, units):
     send = lambda url, body, headers: Outcome(429, 120.0, "slow down", 3)  # noqa: E731
     done = deliveries.deliver(units, delivery_id, POLICY, send, Sealer(KEY).open, Clock())
     assert (done.state, done.retry_after_s) == ("retry", 120.0)
+
+
+def test_a_webhook_an_admin_turned_off_fails_its_pending_deliveries_without_counting_against_it(app, units):
+    webhook_id = webhook(units)
+    delivery_id = pending(app, webhook_id)
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE webhooks SET active = false"))
+    done = deliveries.deliver(units, delivery_id, POLICY, answering(200), Sealer(KEY).open, Clock())
+    assert done.state == "failed" and not done.turned_off
+    assert row(app, "SELECT failing_since, disabled_reason FROM webhooks") == (None, None)
+    assert "turned off" in row(app, "SELECT error FROM webhook_attempts")[0]

@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from iris.db import make_session_factory
+from iris.jobs.worker import letterhead
 from iris.services import fanout, mail, users
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.integration.delivery_support import WorkerProcess, eventually
@@ -76,6 +77,7 @@ def test_many_changes_in_a_short_time_reach_a_watcher_as_one_e_mail(api, mailbox
         assert message["Subject"] == "[iris] 6 changes on 1 ticket"
         body = message.get_content()
         assert body.count("Noisy ticket") == 6 and "assigned by anonymous" in body and "commented by" in body
+        assert body.count(f"/ticket/{ticket['ticket_id']}") == 6
 
         api.post_json(f"/tickets/{ticket['ticket_id']}/comments", {"body": "later"}, status=201)
         eventually(lambda: len(box.messages) == 2, timeout_s=20, what="the second e-mail")
@@ -120,9 +122,9 @@ def test_the_send_holds_no_connection_and_a_failed_send_leaves_the_changes_due_f
         raise smtplib.SMTPServerDisconnected("the mail server went away")
 
     with pytest.raises(smtplib.SMTPServerDisconnected):
-        mail.send_digest(units, user_id(api.app, "ann"), mail.Letterhead("iris@test", "http://x"), refused)
+        mail.send_digest(units, user_id(api.app, "ann"), letterhead("iris@test", "http://x"), refused)
     assert held == [0]
-    assert mail.send_digest(units, user_id(api.app, "ann"), mail.Letterhead("iris@test", "http://x"),
+    assert mail.send_digest(units, user_id(api.app, "ann"), letterhead("iris@test", "http://x"),
                             held.append).sent == 1  # fmt: skip
     assert held[1]["To"] == "ann@example.org"
 

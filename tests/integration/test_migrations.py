@@ -287,3 +287,21 @@ def test_free_text_assignees_become_accounts_and_come_back_on_downgrade(database
         again = dict(conn.execute(text("SELECT title, assignee FROM tickets WHERE title <> assignee")).all())
     engine.dispose()
     assert again == assigned, "upgrading again maps the same texts to the same accounts"
+
+
+def test_every_ticket_s_reporter_and_assignee_watch_it_after_the_upgrade_but_never_anonymous(databases):
+    url = initdb_database(databases)
+    migrate.upgrade(url, "0025")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (username, role) VALUES ('rep', 'reporter'), ('anonymous', 'admin') "
+                          "ON CONFLICT DO NOTHING"))  # fmt: skip
+        conn.execute(text("UPDATE tickets SET reporter = 'rep' WHERE ticket_id = 1"))
+        conn.execute(text("UPDATE tickets SET reporter = 'anonymous' WHERE ticket_id = 2"))  # open mode, no token
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        watching = set(conn.execute(text("SELECT w.ticket_id, u.username FROM ticket_watchers w "
+                                         "JOIN users u USING (user_id)")).all())  # fmt: skip
+        assignees = set(conn.execute(text("SELECT ticket_id, assignee FROM tickets WHERE assignee IS NOT NULL")).all())
+    engine.dispose()
+    assert watching == assignees | {(1, "rep")}

@@ -12,6 +12,8 @@ import webtest
 from sqlalchemy import event, inspect, text
 
 from iris.api.app import create_app
+from iris.db import make_session_factory
+from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 
 RECEIVER = "https://93.184.215.14/hooks/iris"  # a public address, written as one: no name to resolve
 SECRET = "a signing secret of some length"
@@ -292,3 +294,22 @@ def test_removing_a_webhook_removes_its_deliveries_and_their_attempts(client, ap
         assert conn.execute(text("SELECT count(*) FROM webhook_attempts")).scalar() == 1
     client.get(f"/webhooks/{hook_id}/deliveries", status=404)
     assert len(client.get(f"/webhooks/{kept}/deliveries").json) == 1
+
+
+def test_no_connection_is_held_while_the_url_s_name_resolves_even_after_a_token_was_checked(client, app, monkeypatch):
+    from iris.services import tokens, users
+    from iris.services import webhooks as service
+
+    users.create_user(SqlAlchemyUnitOfWork(make_session_factory(app.engine)), {"username": "root", "role": "admin"})
+    secret = tokens.issue_token(SqlAlchemyUnitOfWork(make_session_factory(app.engine)), "root", "t", None).secret
+    held, real = [], service.check_target
+
+    def resolving(url, allow_hosts, *args):
+        held.append(app.engine.pool.checkedout())
+        return real(url, allow_hosts, *args)
+
+    monkeypatch.setattr(service, "check_target", resolving)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    hook_id = client.post_json("/webhooks", HOOK, headers=bearer, status=201).json["webhook_id"]
+    client.patch_json(f"/webhooks/{hook_id}", {"url": "https://1.1.1.1/other"}, headers=bearer, status=200)
+    assert held == [0, 0]

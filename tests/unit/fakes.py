@@ -432,5 +432,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.db.state = self.tx.state.copy()  # what the transaction still holds cannot leak in later
         self.db.commits += 1
 
+    def release(self) -> None:
+        pass  # the fake holds no connection
+
     def close(self) -> None:
         self.tx = None  # the working copy, and whatever was not committed in it, is gone
