@@ -20,6 +20,7 @@ class DeliverySettings:
     webhook_disable_after_hours: float = 24.0  # a webhook failing without a success this long is turned off
     worker_concurrency: int = 4  # jobs one `iris worker` runs at once
     worker_poll_s: float = 2.0  # how often a worker looks for jobs that came due (new ones wake it at once)
+    worker_metrics_port: Optional[int] = None  # where a worker serves its own /metrics (None: it does not)
     smtp_host: Optional[str] = None  # None: no e-mail is sent (the inbox still fills)
     smtp_port: int = 25
     smtp_user: Optional[str] = None
@@ -46,6 +47,7 @@ def load_delivery(env: Mapping[str, str], number, boolean) -> DeliverySettings:
         webhook_disable_after_hours=number(env, "IRIS_WEBHOOK_DISABLE_AFTER_HOURS", 24, 1),
         worker_concurrency=number(env, "IRIS_WORKER_CONCURRENCY", 4, 1),
         worker_poll_s=number(env, "IRIS_WORKER_POLL_SECONDS", 2, 1),
+        worker_metrics_port=number(env, "IRIS_WORKER_METRICS_PORT", 0, 0) or None,
         smtp_host=env.get("IRIS_SMTP_HOST") or None,
         smtp_port=number(env, "IRIS_SMTP_PORT", 25, 1),
         smtp_user=env.get("IRIS_SMTP_USER") or None,

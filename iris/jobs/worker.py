@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 from functools import partial
 
+import prometheus_client
 from procrastinate import App, PsycopgConnector
 from procrastinate.worker import Worker
 from sqlalchemy.engine import URL
@@ -85,6 +86,11 @@ class OrderedWorker(Worker):
 
 
 def run(settings: Settings, url: URL, stalled_s: float = 30) -> None:
+    if settings.delivery.worker_metrics_port:
+        # A worker of its own (compose's worker service): its counters and the queue, on a port of its own.
+        # Bound to IRIS_HOST like the web server (127.0.0.1 unless told otherwise; compose says 0.0.0.0).
+        prometheus_client.start_http_server(settings.delivery.worker_metrics_port, addr=settings.host)
+        log.info("metrics on http://%s:%s/metrics", settings.host, settings.delivery.worker_metrics_port)
     asyncio.run(_run(make_app(settings, url), settings, stalled_s))
 
 

@@ -413,7 +413,8 @@ def test_the_worker_service_runs_the_same_image_after_the_migrations_and_gets_ti
     assert worker["environment"]["IRIS_SECRET_KEY"] == iris["environment"]["IRIS_SECRET_KEY"], "it opens the secrets"
     assert worker.get("restart") == "unless-stopped"
     assert duration_s(worker["stop_grace_period"]) > GRACEFUL_S
-    assert "ports" not in worker, "it serves nothing"
+    assert "ports" not in worker, "nothing published; its metrics port is for the compose network"
+    assert worker["expose"] == [worker["environment"]["IRIS_WORKER_METRICS_PORT"]]
 
 
 def test_compose_pins_tokens_required_whatever_the_shared_env_file_says():

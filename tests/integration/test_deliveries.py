@@ -5,6 +5,7 @@ import time
 from dataclasses import replace
 
 import pytest
+import requests
 import webtest
 from sqlalchemy import text
 
@@ -14,6 +15,7 @@ from iris.schemas.tickets import TicketCreate
 from iris.services import tickets
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.integration.delivery_support import SECRET_KEY, WEBHOOK_SECRET, Receiver, WorkerProcess, eventually
+from tests.support import free_port
 
 EVENTS = ["created", "assigned", "commented", "moved", "changed", "deleted"]
 
@@ -156,3 +158,17 @@ def test_a_failed_delivery_is_kept_and_an_admin_redelivers_it_with_the_same_id(a
     assert got.delivery_id == failed["delivery_id"]
     eventually(lambda: listed()[0]["status"] == "delivered", what="the redelivery recorded")
     assert [a["status_code"] for a in listed()[0]["attempt_log"]] == [200, 500, 500]  # newest first
+
+
+def test_a_worker_of_its_own_serves_its_counters_on_its_metrics_port(api, receiver, db_url):
+    register(api, receiver)
+    port = free_port()
+    worker = WorkerProcess(db_url, IRIS_WORKER_METRICS_PORT=str(port), IRIS_HOST="127.0.0.1").start()
+    try:
+        api.put_json("/tickets", {"title": "Counted"}, status=201)
+        receiver.wait_for(1)
+        scrape = lambda: requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text  # noqa: E731
+        eventually(lambda: 'iris_webhook_delivery_attempts_total{outcome="delivered"} 1.0' in scrape(),
+                   what="the delivered attempt counted")  # fmt: skip
+    finally:
+        worker.stop()
