@@ -164,9 +164,11 @@ def _parse(url: str) -> tuple[str, str, int]:
     if "@" in parts.netloc:
         raise TargetRefused("the URL may not carry a user name or password")
     try:
-        port = parts.port or DEFAULT_PORTS[scheme]
+        port = DEFAULT_PORTS[scheme] if parts.port is None else parts.port
     except ValueError:
-        raise TargetRefused("the URL's port is not a number from 1 to 65535") from None
+        port = 0
+    if not 1 <= port <= 65535:
+        raise TargetRefused("the URL's port is not a number from 1 to 65535")
     return scheme, _host(parts.hostname, parts.netloc), port
 
 

@@ -4,13 +4,10 @@ from typing import Iterable
 
 from sqlalchemy import Row, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from iris.models import Ticket, User
 from iris.models_notify import TicketWatcher
-
-TICKET_KEY = "fk_ticket_watchers_ticket_id_tickets"
 
 
 class WatcherRepository:
@@ -30,16 +27,18 @@ class WatcherRepository:
         )
 
     def watch(self, ticket_id: int, user_id: int) -> bool:
-        """The user watches the ticket (idempotent); False when the ticket is gone (deleted by a transaction that
-        committed while this one waited on its row: the caller's NotFound rolls this one back)."""
-        source = select(Ticket.ticket_id, literal(user_id)).where(Ticket.ticket_id == ticket_id)
-        statement = insert(TicketWatcher).from_select(["ticket_id", "user_id"], source).on_conflict_do_nothing()
-        try:
-            self.session.execute(statement)
-        except IntegrityError as error:
-            if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == TICKET_KEY:
-                return False
-            raise
+        """The user watches the ticket (idempotent); False when the ticket is gone. The ticket's row is share-locked
+        until this commits: a deletion waits for it (and its worker then drops this watcher with the rest), and a
+        deletion that committed first leaves nothing to watch. (ticket_watchers has no foreign key to tickets.)"""
+        if (
+            self.session.scalar(
+                select(Ticket.ticket_id).where(Ticket.ticket_id == ticket_id).with_for_update(read=True)
+            )
+            is None
+        ):
+            return False
+        statement = insert(TicketWatcher).values(ticket_id=ticket_id, user_id=user_id).on_conflict_do_nothing()
+        self.session.execute(statement)
         return True
 
     def remove(self, ticket_id: int, user_id: int) -> None:

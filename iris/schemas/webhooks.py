@@ -88,10 +88,10 @@ class DeliveryOut(BaseModel):
     ticket_id: int
     event: str
     status: DeliveryStatus
-    attempts: int = Field(description="how many attempts were made")
+    attempts: int = Field(description="attempts in its current round (a redelivery starts a new one)")
     created: datetime
     finished: Optional[datetime] = Field(description="when it was delivered, or given up on")
-    attempt_log: list[AttemptOut] = Field(description="the newest attempts first (in a list, the newest 20)")
+    attempt_log: list[AttemptOut] = Field(description="the newest attempts first: 20 in a list, 100 for one delivery")
 
 
 class DeliveryDetail(DeliveryOut):

@@ -13,6 +13,7 @@ from iris.services.unit_of_work import UnitOfWork
 from iris.services.webhooks import existing_webhook
 
 ATTEMPTS_LISTED = 20  # of each delivery in a list, the newest attempts shown
+ATTEMPTS_SHOWN = 100  # of one delivery's attempts, the newest; redeliveries add rounds without end
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def get_delivery(uow: UnitOfWork, webhook_id: int, delivery_id: uuid.UUID) -> De
     with uow.read_only():
         existing_webhook(uow, webhook_id)
         delivery = _existing(uow, webhook_id, delivery_id)
-        return Delivery(delivery, uow.webhooks.attempts([delivery_id]).get(delivery_id, []))
+        return Delivery(delivery, uow.webhooks.attempts([delivery_id], newest=ATTEMPTS_SHOWN).get(delivery_id, []))
 
 
 def redeliver(uow: UnitOfWork, webhook_id: int, delivery_id: uuid.UUID) -> Delivery:
@@ -65,7 +66,7 @@ def redeliver(uow: UnitOfWork, webhook_id: int, delivery_id: uuid.UUID) -> Deliv
             raise Conflict({"status": f"delivery {delivery_id} is pending already: it will be sent without asking"})
         uow.webhooks.redeliver(delivery)
         uow.outbox.deliver(delivery.delivery_id, delivery.webhook_id, delivery.ticket_id)
-        attempts = uow.webhooks.attempts([delivery_id]).get(delivery_id, [])
+        attempts = uow.webhooks.attempts([delivery_id], newest=ATTEMPTS_SHOWN).get(delivery_id, [])
         uow.commit()
         return Delivery(delivery, attempts)
 

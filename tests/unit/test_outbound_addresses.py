@@ -88,6 +88,7 @@ def resolves_to(*answers):
         ("example.com/hook", "only http and https"),
         ("http://example.com:99999/", "port"),
         ("http://example.com:0x50/", "port"),
+        ("http://example.com:0/", "port"),
         ("http://example.com\\@127.0.0.1/", "backslashes"),
         ("http://exa mple.com/", "spaces"),
         ("http://example.com/\n", "control characters"),
