@@ -133,3 +133,27 @@ def test_a_webhook_an_admin_turned_off_fails_its_pending_deliveries_without_coun
     assert done.state == "failed" and not done.turned_off
     assert row(app, "SELECT failing_since, disabled_reason FROM webhooks") == (None, None)
     assert "turned off" in row(app, "SELECT error FROM webhook_attempts")[0]
+
+
+@pytest.mark.parametrize("target", ["127.0.0.1", "10.0.0.1", "169.254.169.254", "[::1]", "hooks.example.org"])
+def test_at_delivery_a_target_that_is_or_resolves_to_an_inner_address_is_refused_unless_allowed(app, units, target):
+    resolved = {"hooks.example.org": ["10.1.2.3"]}  # a name that now points inside
+    resolve = lambda host, port: resolved.get(host, [host.strip("[]")])  # noqa: E731
+    url = f"http://{target}:9/hook"
+    delivery_id = pending(app, webhook(units))
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE webhooks SET url = :u"), {"u": url})  # as if it had been allowed when registered
+    refusing = partial(post, allow_hosts=(), connect_timeout_s=1, read_timeout_s=1, resolve=resolve)
+    done = deliveries.deliver(units, delivery_id, POLICY, refusing, Sealer(KEY).open, Clock())
+    assert done.state == "failed"
+    assert row(app, "SELECT error FROM webhook_attempts")[0].startswith("refused: ")  # before any connection
+    if target not in ("127.0.0.1", "[::1]"):
+        return  # allowing the others would send a packet off this machine
+
+    allowing = partial(post, allow_hosts=(target,), connect_timeout_s=1, read_timeout_s=1, resolve=resolve)
+    again = pending(app, webhook(units))
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE webhooks SET url = :u"), {"u": url})
+    deliveries.deliver(units, again, POLICY, allowing, Sealer(KEY).open, Clock())
+    error = row(app, "SELECT error FROM webhook_attempts WHERE delivery_id = :d", d=again)[0]
+    assert not error.startswith("refused: "), "allowed: it was tried (nothing listens there, so it failed)"
