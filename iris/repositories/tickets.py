@@ -1,16 +1,23 @@
 """Tickets one at a time: add, read, lock, change and delete."""
 
 import functools
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from sqlalchemy import Select, bindparam, delete, func, insert, literal, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
-from iris.models import Comment, Ticket, Workflow
+from iris.models import Comment, Ticket, User, Workflow
+from iris.models_notify import TicketWatcher
 
 
-@functools.lru_cache(maxsize=4)
-def _with_recent_comments(limit: int) -> Select:
+class WatcherName(NamedTuple):
+    username: str
+    display_name: Optional[str]
+
+
+@functools.lru_cache(maxsize=8)
+def _with_recent_comments(limit: int, watchers: bool = False) -> Select:
     # Built once: making the lateral subquery and its aliased entity cost more than running the statement.
     recent = (
         select(Comment, func.count().over().label("total"))
@@ -19,11 +26,21 @@ def _with_recent_comments(limit: int) -> Select:
         .limit(limit)
         .lateral("recent")
     )
+    query = select(Ticket, aliased(Comment, recent), recent.c.total)
+    if watchers:  # an aggregate: one row whatever their number, read once for the ticket, not once per comment
+        watching = _watchers().lateral("watching")
+        query = query.add_columns(watching.c.names).outerjoin_from(Ticket, watching, true())
+    query = query.outerjoin_from(Ticket, recent, true()).where(Ticket.ticket_id == bindparam("ticket_id"))
+    return query.order_by(recent.c.comment_id)
+
+
+def _watchers() -> Select:
+    """The ticket's watchers as one JSON array of [username, display_name], longest-standing first."""
+    pair = func.json_build_array(User.username, User.display_name)
     return (
-        select(Ticket, aliased(Comment, recent), recent.c.total)
-        .outerjoin(recent, true())
-        .where(Ticket.ticket_id == bindparam("ticket_id"))
-        .order_by(recent.c.comment_id)
+        select(func.json_agg(aggregate_order_by(pair, TicketWatcher.created, User.user_id)).label("names"))
+        .join(User, User.user_id == TicketWatcher.user_id)
+        .where(TicketWatcher.ticket_id == Ticket.ticket_id)
     )
 
 
@@ -52,6 +69,14 @@ class TicketRepository:
             return None
         comments = [row[1] for row in rows if row[1] is not None]
         return rows[0][0], comments, rows[0][2] or 0
+
+    def for_page(self, ticket_id: int, limit: int) -> Optional[tuple[Ticket, list[Comment], int, list[WatcherName]]]:
+        """As `with_recent_comments`, and the ticket's watchers (longest-standing first), in the same statement."""
+        rows = self.session.execute(_with_recent_comments(limit, watchers=True), {"ticket_id": ticket_id}).all()
+        if not rows:
+            return None
+        comments = [row[1] for row in rows if row[1] is not None]
+        return rows[0][0], comments, rows[0][2] or 0, [WatcherName(*pair) for pair in rows[0][3] or []]
 
     def get_for_update(self, ticket_id: int) -> Optional[Ticket]:
         """The ticket, row-locked until the transaction ends, so concurrent moves queue behind each other."""

@@ -3,10 +3,13 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Row, delete, or_, select, update
+from sqlalchemy import Row, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from iris.models import User, WebSession
+from iris.models_notify import Notification
+
+UNREAD_COUNTED = 100  # the header's count of unread notifications stops here ("99+"): the cost is bounded too
 
 
 class WebSessionRepository:
@@ -15,10 +18,18 @@ class WebSessionRepository:
 
     def find(self, secret_hash: bytes) -> Optional[Row]:
         """The session with this hash and what matters of its user, in one indexed query, as a plain row (read on
-        every page, so no ORM objects): session_id, last_seen, expires, username, role, active."""
+        every page, so no ORM objects): session_id, last_seen, expires, username, role, active, and `unread`: how
+        many of the user's notifications are unread, up to UNREAD_COUNTED (from the partial index of unread ones,
+        in the same statement, so the header's count costs no round trip and at most that many index entries)."""
         return self.session.execute(
             select(
-                WebSession.session_id, WebSession.last_seen, WebSession.expires, User.username, User.role, User.active
+                WebSession.session_id,
+                WebSession.last_seen,
+                WebSession.expires,
+                User.username,
+                User.role,
+                User.active,
+                _unread().label("unread"),
             )
             .join(User, User.user_id == WebSession.user_id)
             .where(WebSession.secret_hash == secret_hash)
@@ -53,3 +64,14 @@ class WebSessionRepository:
                 WebSession.user_id == user_id, or_(WebSession.expires <= now, WebSession.last_seen < idle_since)
             )
         )
+
+
+def _unread():
+    capped = (
+        select(Notification.notification_id)
+        .where(Notification.user_id == User.user_id, Notification.read_at.is_(None))
+        .limit(UNREAD_COUNTED)
+        .correlate(User)
+        .subquery("unread")
+    )
+    return select(func.count()).select_from(capped).correlate(User).scalar_subquery()

@@ -1,11 +1,13 @@
-"""A ticket as its page shows it: the ticket, its comments, its history, the moves allowed from its status,
-and what the reader may do with it (by the same rules the use cases apply)."""
+"""A ticket as its page shows it: the ticket, its comments, its watchers, its history, the moves allowed from its
+status, and what the reader may do with it (by the same rules the use cases apply)."""
 
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from iris.errors import Forbidden, found
 from iris.models import Comment, TicketHistory, WorkflowTransition
+from iris.repositories.tickets import WatcherName
+from iris.services.identity import ANONYMOUS
 from iris.services.rights import can_assign, may_edit_ticket, may_move
 from iris.services.tickets import RECENT_COMMENTS, TicketWithComments
 from iris.services.unit_of_work import UnitOfWork
@@ -32,13 +34,16 @@ class TicketView:
     may_edit: bool
     may_move: bool
     may_assign: bool
+    watchers: Sequence[WatcherName] = ()  # longest-standing first
+    watching: bool = False  # whether the reader is among them
+    may_watch: bool = False  # anyone but the built-in `anonymous` (open mode), which is nobody to tell
 
 
 def ticket_view(uow: UnitOfWork, ticket_id: int, pages: Pages) -> TicketView:
     with uow.read_only():
-        detail = TicketWithComments(
-            *found(uow.tickets.with_recent_comments(ticket_id, RECENT_COMMENTS), "ticket", ticket_id)
-        )
+        # The watchers come in the ticket's own statement: the page costs no more round trips for them.
+        *read, watchers = found(uow.tickets.for_page(ticket_id, RECENT_COMMENTS), "ticket", ticket_id)
+        detail = TicketWithComments(*read)
         ticket, actor = detail.ticket, uow.actor
         history = uow.history.page(ticket_id, after=pages.history_after, limit=pages.limit + 1)
         comments, more_comments = detail.comments, False
@@ -55,6 +60,9 @@ def ticket_view(uow: UnitOfWork, ticket_id: int, pages: Pages) -> TicketView:
             may_edit=_allowed(lambda: may_edit_ticket(actor, ticket, {"title": ticket.title})),
             may_move=_allowed(lambda: may_move(actor, ticket)),
             may_assign=can_assign(actor),
+            watchers=watchers,
+            watching=any(w.username.lower() == actor.username.lower() for w in watchers),
+            may_watch=actor.username.lower() != ANONYMOUS.username,
         )
 
 

@@ -44,6 +44,7 @@ class Started:
 class Found:
     actor: Actor
     stale: bool  # its last_seen is due a write
+    unread: int = 0  # the user's unread notifications, counted up to a bound (the page's header shows it)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def identify(uow: UnitOfWork, secret: str, lifetime: Lifetime, now: datetime) ->
     if found is None or not found.active or found.expires <= now or found.last_seen + lifetime.idle <= now:
         return None
     stale = now - found.last_seen >= min(LAST_SEEN_EVERY, lifetime.idle / 2)
-    return Found(Actor(found.username, found.role, session_id=found.session_id), stale)
+    return Found(Actor(found.username, found.role, session_id=found.session_id), stale, found.unread)
 
 
 def note_use(uow: UnitOfWork, session_id: int, now: datetime) -> None:

@@ -3,6 +3,7 @@ POST, and domain errors shown as pages. Routes stay thin: parse, one service cal
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Optional
 from urllib.parse import quote
 
 import falcon
@@ -30,6 +31,7 @@ class PageContext:
     auth_open: bool
     csrf: str
     path: str
+    unread: Optional[int] = None  # signed in: unread notifications, up to UNREAD_COUNTED (read with the session)
 
 
 def bind_page(route: Route, limits, web):
@@ -71,7 +73,10 @@ def authorise_page(request, response, route: Route, web) -> None:
     uow.actor = _actor(request, route, state, found)
     basis = secret if secret is not None else _browser_id(request, response, web)
     token = web.cookies.csrf_token(basis) if basis is not None else ""
-    request.context.page = PageContext(uow.actor, found is not None, state.settings.auth_open, token, request.path)
+    unread = found.unread if found is not None else None
+    request.context.page = PageContext(
+        uow.actor, found is not None, state.settings.auth_open, token, request.path, unread
+    )
     if request.method == "POST":
         refuse_cross_site(request)
         request.context.form = read_form(request)

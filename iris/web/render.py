@@ -6,6 +6,7 @@ from typing import Any, Optional
 import falcon
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from iris.repositories.web_sessions import UNREAD_COUNTED
 from iris.web.forms import form_key
 from iris.web.security import PAGE_HEADERS
 
@@ -33,6 +34,11 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _unread_count(value: int) -> str:
+    """The header's count: counted up to UNREAD_COUNTED, so that many or more reads as "99+"."""
+    return f"{UNREAD_COUNTED - 1}+" if value >= UNREAD_COUNTED else str(value)
+
+
 def environment() -> Environment:
     # Autoescape everywhere (the templates are all HTML), and an unknown name is an error, never blank text.
     env = Environment(
@@ -42,7 +48,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=_when, day=_day, iso=_iso, shown=_shown)
+    env.filters.update(when=_when, day=_day, iso=_iso, shown=_shown, unread_count=_unread_count)
     env.globals["form_key"] = form_key
     return env
 

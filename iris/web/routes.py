@@ -1,8 +1,9 @@
 """The pages' route table: each page, who may see it, and the query it takes (anything else is a 400)."""
 
 from iris.api.access import PUBLIC, USER
+from iris.api.notifications import NOTIFICATION_ID
 from iris.api.routes import Route
-from iris.web import account, board, new_ticket, sign_in, ticket_pages
+from iris.web import account, board, inbox, new_ticket, sign_in, ticket_pages
 
 
 def _page(method: str, path: str, handler, summary: str, policy: str, **extra) -> Route:
@@ -30,6 +31,19 @@ PAGES = [
     _page("POST", "/ticket/{ticket_id}/edit", ticket_pages.edit, "Edit a ticket", USER, **TICKET),
     _page("POST", "/ticket/{ticket_id}/move", ticket_pages.move, "Move a ticket", USER, **TICKET),
     _page("POST", "/ticket/{ticket_id}/comment", ticket_pages.comment, "Comment on a ticket", USER, **TICKET),
-    _page("GET", "/account", account.account_page, "Your account", USER, query=(account.CHANGED,), read_only=True),
+    _page("POST", "/ticket/{ticket_id}/watch", ticket_pages.watch, "Watch a ticket", USER, **TICKET),
+    _page("POST", "/ticket/{ticket_id}/unwatch", ticket_pages.unwatch, "Stop watching a ticket", USER, **TICKET),
+    _page("GET", "/account", account.account_page, "Your account", USER, query=account.QUERY, read_only=True),
     _page("POST", "/account/password", account.change_password, "Change your password", USER),
+    _page("POST", "/account/notifications", account.set_preferences, "Choose what you hear about", USER),
+    _page("GET", "/inbox", inbox.inbox_page, "Your notifications", USER, query=inbox.QUERY, read_only=True),
+    _page("POST", "/inbox/read", inbox.mark_all_read, "Mark all read", USER),
+    _page(
+        "POST",
+        "/inbox/{notification_id}",
+        inbox.mark_one,
+        "Mark a notification read or unread",
+        USER,
+        path_params=(NOTIFICATION_ID,),
+    ),
 ]

@@ -1,4 +1,4 @@
-"""The ticket page, and its forms: edit (and assign), move along the workflow, comment.
+"""The ticket page, and its forms: edit (and assign), move along the workflow, comment, watch and stop watching.
 
 Each form sends the version it showed; a ticket changed meanwhile is shown as it is now, with a message,
 and the change is not applied (VersionMismatch, the API's 412). Without a script, a form that worked
@@ -10,7 +10,7 @@ from iris.api.routes import IntParam
 from iris.errors import FieldErrors, VersionMismatch
 from iris.repositories.idempotency_keys import KeptAnswer
 from iris.schemas import CommentCreate, TicketPatch, TransitionRequest, parse
-from iris.services import comments, tickets, workflows
+from iris.services import comments, tickets, watchers, workflows
 from iris.services.preconditions import Precondition
 from iris.services.ticket_view import Pages, ticket_view
 from iris.web.binding import redirect
@@ -68,6 +68,21 @@ def comment(request, response):
         ticket_id,
         lambda uow, version: comments.comment_on(uow, ticket_id, parse(CommentCreate, {"body": body}), key=key),
         versioned=False,
+    )
+
+
+def watch(request, response):
+    """The reader watches the ticket (the watchers service: yourself always; `anonymous` never)."""
+    ticket_id = TICKET_ID.from_path(request)
+    return _write(
+        request, response, ticket_id, lambda uow, _: watchers.watch(uow, ticket_id, watchers.ME), versioned=False
+    )
+
+
+def unwatch(request, response):
+    ticket_id = TICKET_ID.from_path(request)
+    return _write(
+        request, response, ticket_id, lambda uow, _: watchers.unwatch(uow, ticket_id, watchers.ME), versioned=False
     )
 
 

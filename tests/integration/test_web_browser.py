@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
+from tests.integration.inbox_support import add_notification
 from tests.support import clean_env, free_port, spawn_server, stop, url_string, wait_until_serving
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[test])")
@@ -554,6 +555,22 @@ def test_every_page_passes_axe_and_signing_in_works_from_the_keyboard(iris, page
     page.get_by_role("button", name="Create ticket").click()
     page.wait_for_url("**/ticket/*")
     assert violations(page) == [], "the ticket page"
-    for path in ("/", "/account"):
+    page.get_by_role("button", name="Stop watching").click()  # the reporter watches it; in place, by the script
+    expect(page.get_by_role("button", name="Watch", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Watch", exact=True).click()
+    expect(page.get_by_role("button", name="Stop watching")).to_be_visible()
+    add_notifications(iris, "ann", int(page.url.rsplit("/", 1)[1]))
+    for path in ("/", "/account", "/inbox"):
         page.goto(path)
         assert violations(page) == [], path
+    expect(page.locator("#inbox-link")).to_have_text("Inbox (1 unread)")
+
+
+def add_notifications(iris: Iris, username: str, ticket_id: int) -> None:
+    """An unread and a read notification, as the worker writes them (it does not run here)."""
+    engine = create_engine(iris.database)
+    try:
+        add_notification(engine, username, ticket_id, actor="bo", title=XSS)
+        add_notification(engine, username, ticket_id, read=True, actor="bo", event="moved")
+    finally:
+        engine.dispose()

@@ -9,18 +9,23 @@ from tests.integration.test_hostile_input import ANY_CHAR, EXAMPLES, HOSTILE, LA
 from tests.integration.web_support import csrf_of
 
 PAGE_PARAMS = st.sampled_from(
-    ["workflow", "assignee", "reporter", "due", "q", "column", "before", "comments_after", "history_after", "next", "x"]
-)
+    ["workflow", "assignee", "reporter", "due", "q", "column", "before", "comments_after", "history_after", "next", "x",
+     "changed", "saved"]
+)  # fmt: skip
 QUERY = st.lists(st.tuples(PAGE_PARAMS, st.text(alphabet=ANY_CHAR, max_size=300)), min_size=1, max_size=6)
 FORM_FIELDS = st.sampled_from(
     ["title", "description", "due", "assignee", "workflow", "body", "to", "version", "due_shown", "password",
-     "password_again", "current_password", "username", "next", "key"]
+     "password_again", "current_password", "username", "next", "key", "up_to", "read", "event_created", "event_x",
+     "channel_email"]
 )  # fmt: skip
 FORM = st.lists(st.tuples(FORM_FIELDS, st.text(alphabet=ANY_CHAR, max_size=300)), max_size=8)
-# Each form example is posted to every page that takes a form (12 requests): a fifth of IRIS_HOSTILE_EXAMPLES
+# Each form example is posted to every page that takes a form (22 requests): a fifth of IRIS_HOSTILE_EXAMPLES
 # keeps `make test` short; `make fuzz` (5,000) still sends a thousand.
 FORM_EXAMPLES = settings(HOSTILE, max_examples=max(25, EXAMPLES // 5))
-POSTS = ["/new", "/ticket/1/edit", "/ticket/1/move", "/ticket/1/comment", "/account/password", "/sign-in"]
+POSTS = [
+    "/new", "/ticket/1/edit", "/ticket/1/move", "/ticket/1/comment", "/ticket/1/watch", "/ticket/1/unwatch",
+    "/account/password", "/account/notifications", "/inbox/read", "/inbox/1", "/sign-in",
+]  # fmt: skip
 
 
 def encoded(pairs) -> str:
@@ -31,7 +36,7 @@ def encoded(pairs) -> str:
 @HOSTILE
 def test_no_query_string_on_a_page_answers_a_server_error(open_web, query):
     raw = encoded(query)
-    for path in ("/", "/ticket/1", "/sign-in", "/new", "/account"):
+    for path in ("/", "/ticket/1", "/sign-in", "/new", "/account", "/inbox"):
         answer = open_web.get(f"{path}?{raw}", expect_errors=True)
         assert answer.status_int < 500, (path, raw[:300], answer.text)
 

@@ -193,7 +193,7 @@ def test_the_ticket_page_reads_without_a_transaction_session_check_included(web,
         web.get(f"/ticket/{ticket}")
     finally:
         event.remove(web_app.engine, "before_cursor_execute", autocommit)
-    assert len(seen) == 4, seen  # the session, the ticket with its comments, the moves, the history
+    assert len(seen) == 4, seen  # the session, the ticket with its comments and watchers, the moves, the history
     assert all(flag for flag, _ in seen), "no BEGIN, so no ROLLBACK either"
 
 

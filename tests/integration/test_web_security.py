@@ -6,7 +6,10 @@ from sqlalchemy import text
 from tests.integration.web_support import csrf_of, form_for, sign_in
 
 XSS = "<img src=x onerror=alert(1)>"
-POSTS = ["/new", "/ticket/1/comment", "/ticket/1/move", "/ticket/1/edit", "/account/password", "/sign-out"]
+POSTS = [
+    "/new", "/ticket/1/comment", "/ticket/1/move", "/ticket/1/edit", "/ticket/1/watch", "/ticket/1/unwatch",
+    "/account/password", "/account/notifications", "/inbox/read", "/inbox/1", "/sign-out",
+]  # fmt: skip
 
 
 def comments(app) -> list[str]:
@@ -27,9 +30,11 @@ def signed_in(web, web_app):
 @pytest.mark.parametrize("path", POSTS)
 def test_a_post_without_the_csrf_token_changes_nothing(signed_in, web_app, path):
     fields = {"title": "forged", "body": "forged", "to": "Closed", "version": "1", "password": "forged-password"}
-    answer = signed_in.post(path, fields, status=403)
+    answer = signed_in.post(path, {**fields, "up_to": "1", "read": "1", "event_created": "1"}, status=403)
     assert "CSRF" in answer.text
-    assert comments(web_app) == [] and "forged" not in signed_in.get("/ticket/1").text
+    ticket = signed_in.get("/ticket/1").text
+    assert comments(web_app) == [] and "forged" not in ticket and "Stop watching" in ticket, "ann still watches"
+    assert "these are the defaults" in signed_in.get("/account").text
     signed_in.get("/")  # still signed in: sign-out was refused too
 
 
@@ -58,7 +63,7 @@ def test_the_sign_in_form_needs_its_token_too(web):
     web.post("/sign-in", {"username": "ann", "password": "whatever-it-is"}, status=403)
 
 
-@pytest.mark.parametrize("path", ["/", "/ticket/1", "/new", "/account", "/sign-in"])
+@pytest.mark.parametrize("path", ["/", "/ticket/1", "/new", "/account", "/inbox", "/sign-in"])
 def test_every_page_forbids_inline_script_other_origins_and_framing(signed_in, path):
     answer = signed_in.get(path, status="*")
     policy = answer.headers["Content-Security-Policy"]
