@@ -1,4 +1,4 @@
-"""Fixtures of the web page's tests (tests/integration/test_web_*.py)."""
+"""Fixtures of the integration tests: apps that require tokens, and the web page's (tests/integration/test_web_*.py)."""
 
 from dataclasses import replace
 
@@ -15,6 +15,14 @@ def web_app(settings):
     application = create_app(replace(settings, auth="required", signin_limit_account="5/15minutes"))
     yield application
     application.engine.dispose()
+
+
+@pytest.fixture
+def required(settings, clean_db):
+    """An app that requires a token (IRIS_AUTH=required), made for one test."""
+    app = create_app(replace(settings, auth="required"))
+    yield app
+    app.engine.dispose()
 
 
 @pytest.fixture

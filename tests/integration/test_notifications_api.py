@@ -3,13 +3,11 @@ marking read, and preferences with their defaults and rules."""
 
 import base64
 import json
-from dataclasses import replace
 
 import pytest
 import webtest
 from sqlalchemy import delete
 
-from iris.api.app import create_app
 from iris.models_notify import Notification
 from iris.services import tokens, users
 from tests.integration.identities import _uow, make_cast
@@ -18,13 +16,6 @@ from tests.support import link
 
 INBOX = "/user/notifications"
 PREFERENCES = "/user/notification-preferences"
-
-
-@pytest.fixture
-def required(settings, clean_db):
-    app = create_app(replace(settings, auth="required"))
-    yield app
-    app.engine.dispose()
 
 
 @pytest.fixture

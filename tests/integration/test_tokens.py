@@ -12,13 +12,6 @@ from tests.integration.identities import make_cast
 
 
 @pytest.fixture
-def required(settings, clean_db):
-    app = create_app(replace(settings, auth="required"))
-    yield app
-    app.engine.dispose()
-
-
-@pytest.fixture
 def uncached(settings, clean_db):
     """Every request checks its token in the database (what the cache saves, and what it may delay)."""
     app = create_app(replace(settings, auth="required", auth_cache_seconds=0))

@@ -1,20 +1,10 @@
 """Watchers over HTTP: who watches a ticket, watching yourself, agents adding others, and automatic watching."""
 
-from dataclasses import replace
-
 import pytest
 import webtest
 
-from iris.api.app import create_app
 from iris.services import tokens, users
 from tests.integration.identities import _uow, make_cast
-
-
-@pytest.fixture
-def required(settings, clean_db):
-    app = create_app(replace(settings, auth="required"))
-    yield app
-    app.engine.dispose()
 
 
 @pytest.fixture
