@@ -238,7 +238,10 @@ class TicketHistory(Base):
     """One journal entry: a field changed, a transition, a comment event, a creation or a deletion."""
 
     __tablename__ = "ticket_history"
-    __table_args__ = (Index("ix_ticket_history_ticket_id_entry_id", "ticket_id", "entry_id"),)
+    __table_args__ = (
+        Index("ix_ticket_history_ticket_id_entry_id", "ticket_id", "entry_id"),
+        Index("ix_ticket_history_untold", "entry_id", postgresql_where=text("NOT told")),
+    )
 
     entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(Integer)  # no foreign key: history outlives the ticket
@@ -249,6 +252,8 @@ class TicketHistory(Base):
     field: Mapped[Optional[str]] = mapped_column(Text)
     old: Mapped[Optional[Any]] = mapped_column(JSONB)
     new: Mapped[Optional[Any]] = mapped_column(JSONB)
+    # The journal is the transactional outbox: the worker tells watchers and webhooks, then marks the entry told.
+    told: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class IdempotencyKey(Base):

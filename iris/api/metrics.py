@@ -60,6 +60,9 @@ class Readings:
             queued.add_metric([task, state], count)
         yield queued
         yield GaugeMetricFamily("iris_jobs_failed", "The worker's jobs that gave up", value=self.readings.failed_jobs)
+        yield GaugeMetricFamily(
+            "iris_changes_untold", "Journal entries the worker has yet to pass on", value=self.readings.untold
+        )
 
 
 def metrics_page(request, response):

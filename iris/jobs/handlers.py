@@ -71,6 +71,16 @@ def now() -> datetime:
 INTERNAL = Backoff(1, 300, max_attempts=20)
 
 
+def relay_turn(deps: Deps) -> fanout.Relayed:
+    """One turn of passing on the journal (the worker runs it in a thread, over and over)."""
+    email_after = deps.email_after_s if deps.send_mail is not None else None
+    done = fanout.relay(deps.units(), email_after, now())
+    if done.entries:
+        metrics.NOTIFICATIONS.inc(done.notified)
+        log.info("passed on %s journal entries: %s inbox, %s webhook", done.entries, done.notified, done.deliveries)
+    return done
+
+
 def register(app: App, deps: Deps) -> None:
     """Declares the jobs on the worker's app, each bound to `deps`."""
     _changes(app, deps)
@@ -78,14 +88,6 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _changes(app: App, deps: Deps) -> None:
-    @app.task(name=tasks.TICKET_CHANGED, queue=tasks.QUEUE, retry=INTERNAL)
-    def ticket_changed(changeset: str, ticket_id: int) -> None:
-        email_after = deps.email_after_s if deps.send_mail is not None else None
-        told = fanout.ticket_changed(deps.units(), uuid.UUID(changeset), ticket_id, email_after, now())
-        metrics.NOTIFICATIONS.inc(told.notified)
-        log.info("told ticket %s change set %s: %s inbox, %s webhook", ticket_id, changeset, told.notified,
-                 told.deliveries)  # fmt: skip
-
     @app.task(name=tasks.DELIVER, queue=tasks.QUEUE, retry=deps.retry)
     def deliver(delivery_id: str) -> None:
         done = deliveries.deliver(deps.units, uuid.UUID(delivery_id), deps.policy, deps.send, deps.open_secret, now)

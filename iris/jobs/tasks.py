@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
 
-TICKET_CHANGED = "iris.ticket_changed"  # tell watchers, make webhook deliveries: one change set on one ticket
 DELIVER = "iris.deliver"  # send one webhook delivery (retried with backoff)
 SEND_EMAIL = "iris.send_email"  # one e-mail with what a user was told since the last one
 PURGE_OLD = "iris.purge_old"  # daily: finished deliveries and inbox entries past their retention
@@ -36,10 +35,6 @@ JOBS = Table(
     Column("args", JSONB),
     Column("scheduled_at", DateTime(timezone=True)),
 )
-
-
-def ticket_lock(ticket_id: int) -> str:
-    return f"ticket:{ticket_id}"
 
 
 def delivery_lock(webhook_id: int, ticket_id: int) -> str:

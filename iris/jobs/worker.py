@@ -22,6 +22,7 @@ from iris.jobs import handlers, tasks
 from iris.jobs.smtp import smtp_sender
 from iris.outbound.client import post
 from iris.sealing import Sealer
+from iris.services import fanout
 from iris.services.deliveries import Policy
 from iris.services.identity import Actor
 from iris.services.mail import Letterhead
@@ -31,6 +32,7 @@ from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 log = logging.getLogger("iris.worker")
 WORKER = Actor(username="iris-worker", role="admin")  # who the worker's units of work act as (they record no history)
 GRACEFUL_S = 60  # on SIGTERM, how long running jobs may take to finish before they are given back
+RELAY_POLL_S = 0.25  # how often a worker looks for changes to pass on
 
 
 def conninfo(url: URL) -> str:
@@ -65,9 +67,9 @@ def letterhead(sender: str, public_url: str) -> Letterhead:
     return Letterhead(sender, public_url + "/ticket/{ticket_id}", footer)
 
 
-def make_app(settings: Settings, url: URL) -> App:
+def make_app(url: URL, deps: handlers.Deps) -> App:
     app = App(connector=PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=4))
-    handlers.register(app, make_deps(settings, url))
+    handlers.register(app, deps)
     return app
 
 
@@ -91,12 +93,14 @@ def run(settings: Settings, url: URL, stalled_s: float = 30) -> None:
         # Bound to IRIS_HOST like the web server (127.0.0.1 unless told otherwise; compose says 0.0.0.0).
         prometheus_client.start_http_server(settings.delivery.worker_metrics_port, addr=settings.host)
         log.info("metrics on http://%s:%s/metrics", settings.host, settings.delivery.worker_metrics_port)
-    asyncio.run(_run(make_app(settings, url), settings, stalled_s))
+    deps = make_deps(settings, url)
+    asyncio.run(_run(make_app(url, deps), deps, settings, stalled_s))
 
 
-async def _run(app: App, settings: Settings, stalled_s: float) -> None:
+async def _run(app: App, deps: handlers.Deps, settings: Settings, stalled_s: float) -> None:
     async with app.open_async():
         watchman = asyncio.create_task(_give_back_stalled(app, stalled_s))
+        relaying = asyncio.create_task(_relay(deps))
         try:
             worker = OrderedWorker(
                 app=app,
@@ -112,6 +116,22 @@ async def _run(app: App, settings: Settings, stalled_s: float) -> None:
             await worker.run()
         finally:
             watchman.cancel()
+            relaying.cancel()
+
+
+async def _relay(deps: handlers.Deps) -> None:
+    """Passes on the journal (iris/services/fanout.py), a turn every RELAY_POLL_S, or at once while there is more.
+    Polling the partial index of untold entries costs next to nothing; a NOTIFY from each change would cost every
+    write a lock at commit."""
+    while True:
+        try:
+            done = await asyncio.to_thread(handlers.relay_turn, deps)
+        except Exception:  # the database away for a moment: the entries stay untold for the next turn
+            log.exception("could not pass on the journal")
+            await asyncio.sleep(RELAY_POLL_S * 20)
+            continue
+        if done.entries < fanout.BATCH:
+            await asyncio.sleep(RELAY_POLL_S)
 
 
 async def _give_back_stalled(app: App, stalled_s: float) -> None:

@@ -1,12 +1,12 @@
-"""The worker's queries for telling people and webhooks about a change set (iris/services/fanout.py), and for
-gathering what a user is due to be e-mailed (iris/services/mail.py)."""
+"""The worker's queries for passing on the journal (iris/services/fanout.py): the entries not yet told, who hears
+of them and which webhooks take them; and for gathering what a user is due to be e-mailed (iris/services/mail.py)."""
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -27,13 +27,33 @@ class Person:
     channels: Optional[tuple[str, ...]]
 
 
+RELAY_LOCK_KEY = 0x1215_7E11  # pg_try_advisory_xact_lock: one worker relays the journal at a time
+
+
 class FanoutRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def entries(self, changeset: uuid.UUID, ticket_id: int) -> Sequence[TicketHistory]:
-        query = select(TicketHistory).where(TicketHistory.changeset == changeset, TicketHistory.ticket_id == ticket_id)
-        return self.session.scalars(query.order_by(TicketHistory.entry_id)).all()
+    def lead(self) -> bool:
+        """Whether this transaction is the one relaying now (a transaction-scoped advisory lock, never waited for)."""
+        return bool(self.session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))))
+
+    def untold(self, limit: int) -> list[TicketHistory]:
+        """The oldest journal entries not yet passed on, up to `limit`, and then the rest of the last one's change
+        set on its ticket, so that a change set is never split between two turns."""
+        query = select(TicketHistory).where(TicketHistory.told.is_(False)).order_by(TicketHistory.entry_id)
+        found = list(self.session.scalars(query.limit(limit)))
+        if len(found) == limit:
+            last = found[-1]
+            rest = query.where(TicketHistory.changeset == last.changeset, TicketHistory.ticket_id == last.ticket_id,
+                               TicketHistory.entry_id > last.entry_id)  # fmt: skip
+            found += self.session.scalars(rest)
+        return found
+
+    def mark_told(self, entry_ids: Sequence[int]) -> None:
+        if entry_ids:
+            told = update(TicketHistory).where(TicketHistory.entry_id.in_(list(entry_ids))).values(told=True)
+            self.session.execute(told.execution_options(synchronize_session=False))
 
     def ticket(self, ticket_id: int) -> Optional[Ticket]:
         return self.session.get(Ticket, ticket_id)

@@ -13,6 +13,7 @@ _DEPTH = text(
     "WHERE status IN ('todo', 'doing') GROUP BY task_name, status ORDER BY task_name, status"
 )
 _FAILED = text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'")
+_UNTOLD = text("SELECT count(*) FROM ticket_history WHERE NOT told")  # its partial index: the backlog's size
 _WAITING = text(
     "SELECT 1 FROM procrastinate_jobs WHERE lock = :lock AND status IN ('todo', 'doing') "
     "AND task_name = 'iris.deliver' AND args->>'delivery_id' = :id LIMIT 1"
@@ -28,6 +29,10 @@ class JobQueueRepository:
 
     def failed(self) -> int:
         return self.session.scalar(_FAILED) or 0
+
+    def untold(self) -> int:
+        """Journal entries the worker has yet to pass on."""
+        return self.session.scalar(_UNTOLD) or 0
 
     def delivery_waiting(self, delivery_id: uuid.UUID, webhook_id: int, ticket_id: int) -> bool:
         """Whether a job to send this delivery is queued or running (found through its lock, which is indexed)."""

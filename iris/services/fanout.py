@@ -1,7 +1,12 @@
-"""The worker's first job after a change commits: tell the people who watch the ticket, and queue the webhooks.
+"""Passing on what changed: the worker reads the journal entries not yet told (the journal is the transactional
+outbox: an entry commits with its change, or not at all), tells the people who watch each ticket, queues the
+webhooks' deliveries, and marks the entries told, all in one transaction.
 
-One change set on one ticket at a time, in commit order (the job's lock). Run twice (a worker killed mid-job), it
-adds nothing twice: notifications and deliveries are unique per change set and ticket.
+One worker relays at a time (an advisory lock; the others skip their turn), in journal order, so each ticket's
+changes are told, and their deliveries queued, in the order they committed: a change holds its ticket's row lock
+until it commits, so a later change to that ticket is journalled after it. A batch that rolls back leaves its
+entries untold for the next turn; notifications and deliveries are unique per change set and ticket besides, so
+nothing is told twice.
 """
 
 import json
@@ -17,35 +22,51 @@ from iris.services import events
 from iris.services.events import TicketEvent
 from iris.services.unit_of_work import UnitOfWork
 
+BATCH = 500  # journal entries a turn takes at most (a change set is never split across turns)
+
 
 @dataclass(frozen=True)
-class Told:
+class Relayed:
+    entries: int  # journal entries passed on (0: none waiting, or another worker's turn)
     notified: int  # inbox entries added
     deliveries: int  # webhook deliveries queued
-    emails: tuple[int, ...]  # users with an e-mail now due
 
 
-def ticket_changed(
-    uow: UnitOfWork, changeset: uuid.UUID, ticket_id: int, email_after_s: Optional[int], now: datetime
-) -> Told:
-    """`email_after_s`: the grouping window of e-mails (None: e-mail is off)."""
+def relay(uow: UnitOfWork, email_after_s: Optional[int], now: datetime, batch: int = BATCH) -> Relayed:
+    """One turn. `email_after_s`: the grouping window of e-mails (None: e-mail is off)."""
     with uow:
-        event = events.of_entries(uow.fanout.entries(changeset, ticket_id))
-        if event is None:
-            return Told(0, 0, ())  # its entries were purged since: nothing left to tell
-        ticket = uow.fanout.ticket(ticket_id)
-        title = ticket.title if ticket is not None else _deleted_snapshot(event).get("title", "")
-        added = uow.fanout.add_notifications(_notifications(uow, event, title, email_after_s is not None, now))
-        queued = uow.fanout.add_deliveries(_deliveries(uow, event, ticket))
-        for delivery_id, webhook_id in queued:
-            uow.outbox.deliver(delivery_id, webhook_id, ticket_id)
-        emails = tuple(user_id for user_id, email_due in added if email_due)
-        for user_id in emails:
-            uow.outbox.email_digest(user_id, email_after_s)
-        if "deleted" in event.kinds:
-            uow.fanout.drop_watchers(ticket_id)
+        if not uow.fanout.lead():
+            return Relayed(0, 0, 0)
+        entries = uow.fanout.untold(batch)
+        notified = queued = 0
+        for group in _change_sets(entries):
+            told = _tell(uow, events.of_entries(group), email_after_s, now)
+            notified, queued = notified + told[0], queued + told[1]
+        uow.fanout.mark_told([entry.entry_id for entry in entries])
         uow.commit()
-    return Told(len(added), len(queued), emails)
+    return Relayed(len(entries), notified, queued)
+
+
+def _change_sets(entries) -> list[list]:
+    """The entries by (change set, ticket), each group in journal order, groups in the order they began."""
+    groups: dict[tuple, list] = {}
+    for entry in entries:
+        groups.setdefault((entry.changeset, entry.ticket_id), []).append(entry)
+    return list(groups.values())
+
+
+def _tell(uow: UnitOfWork, event: TicketEvent, email_after_s: Optional[int], now: datetime) -> tuple[int, int]:
+    ticket = uow.fanout.ticket(event.ticket_id)
+    title = ticket.title if ticket is not None else _deleted_snapshot(event).get("title", "")
+    added = uow.fanout.add_notifications(_notifications(uow, event, title, email_after_s is not None, now))
+    queued = uow.fanout.add_deliveries(_deliveries(uow, event, ticket))
+    for delivery_id, webhook_id in queued:
+        uow.outbox.deliver(delivery_id, webhook_id, event.ticket_id)
+    for user_id in {user_id for user_id, email_due in added if email_due}:
+        uow.outbox.email_digest(user_id, email_after_s)
+    if "deleted" in event.kinds:
+        uow.fanout.drop_watchers(event.ticket_id)
+    return len(added), len(queued)
 
 
 def _notifications(uow: UnitOfWork, event: TicketEvent, title: str, email_on: bool, now: datetime) -> list[dict]:

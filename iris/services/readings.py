@@ -10,8 +10,10 @@ class Readings:
     tickets: list[tuple[str, str, int]]  # (workflow, status, tickets), from the kept totals
     jobs: list[tuple[str, str, int]]  # (job, todo|doing, how many): the worker's backlog
     failed_jobs: int  # jobs that gave up (kept to look into)
+    untold: int  # journal entries the worker has yet to pass on to watchers and webhooks
 
 
 def read(uow: UnitOfWork) -> Readings:
     with uow.read_only():
-        return Readings(uow.ticket_counts.totals(), uow.job_queue.depth(), uow.job_queue.failed())
+        queue = uow.job_queue
+        return Readings(uow.ticket_counts.totals(), queue.depth(), queue.failed(), queue.untold())

@@ -6,9 +6,10 @@
         uow.commit()
 
 Leaving the block without `commit()` rolls everything back, whatever the exit. `commit()` writes the
-collected journal entries first, and the worker's jobs for them (the transactional outbox), so a change, its
-history and its notifications and webhooks land in one transaction or not at all. Services reach the
-database only through the repositories it carries, so a fake unit of work with in-memory repositories can run them.
+collected journal entries first, so a change and its history land in one transaction or not at all; the journal
+is the transactional outbox too (the worker tells watchers and webhooks of each entry after it commits).
+Services reach the database only through the repositories it carries, so a fake unit of work with in-memory
+repositories can run them.
 """
 
 import abc
@@ -123,9 +124,9 @@ class UnitOfWork(abc.ABC):
         self._commit()
 
     def _before_commit(self) -> None:
-        # The transactional outbox: the worker's job for each ticket changed lands with the change, or not at all.
+        # The journal is also the transactional outbox: its entries land with the change, or not at all, and the
+        # worker passes on those not yet told (iris/services/fanout.py).
         self.history.record(self.journal.entries)
-        self.outbox.ticket_changed(self.journal.id, sorted({entry["ticket_id"] for entry in self.journal.entries}))
         self.journal = Changeset(self.actor.username)
 
     @abc.abstractmethod

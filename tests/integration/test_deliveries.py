@@ -3,6 +3,7 @@
 import signal
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -12,7 +13,7 @@ from sqlalchemy import text
 from iris.api.app import create_app
 from iris.db import make_session_factory
 from iris.schemas.tickets import TicketCreate
-from iris.services import tickets
+from iris.services import fanout, tickets
 from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.integration.delivery_support import SECRET_KEY, WEBHOOK_SECRET, Receiver, WorkerProcess, eventually
 from tests.support import free_port
@@ -102,7 +103,8 @@ def test_a_change_whose_transaction_rolls_back_defers_nothing_and_delivers_nothi
     with pytest.raises(RuntimeError, match="the commit failed"):
         tickets.open_ticket(failing, TicketCreate(title="Rolled back"))
 
-    assert jobs(api, "iris.ticket_changed") == 0
+    with api.app.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM ticket_history")) == 0, "no entry to pass on"
     api.put_json("/tickets", {"title": "Committed"}, status=201)
     (got,) = receiver.wait_for(1)
     assert got.payload["ticket"]["title"] == "Committed"
@@ -172,3 +174,14 @@ def test_a_worker_of_its_own_serves_its_counters_on_its_metrics_port(api, receiv
                    what="the delivered attempt counted")  # fmt: skip
     finally:
         worker.stop()
+
+
+def test_metrics_show_the_backlog_of_changes_to_pass_on_and_of_jobs(api, receiver):
+    register(api, receiver)
+    api.put_json("/tickets", {"title": "Waiting for a worker"}, status=201)
+    assert "iris_changes_untold 1.0" in api.get("/metrics").text
+    units = lambda: SqlAlchemyUnitOfWork(make_session_factory(api.app.engine))  # noqa: E731
+    assert fanout.relay(units(), None, datetime.now(timezone.utc)).deliveries == 1
+    scraped = api.get("/metrics").text
+    assert "iris_changes_untold 0.0" in scraped and 'iris_jobs{job="iris.deliver",state="todo"} 1.0' in scraped
+    assert "iris_jobs_failed 0.0" in scraped

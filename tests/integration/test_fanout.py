@@ -1,8 +1,7 @@
 """Who is told what about a change set (iris/services/fanout.py), on the real database, without a worker: the
-outbox's job is run here, by hand, as the worker would run it."""
+journal is passed on here, by hand, as the worker's turns do."""
 
 import json
-import uuid
 from datetime import datetime, timezone
 
 import pytest
@@ -41,15 +40,12 @@ class World:
         self.sql("INSERT INTO notification_preferences (user_id, events, channels) SELECT user_id, :e, :c FROM users "
                  "WHERE username = :u", u=username, e=list(events), c=list(channels))  # fmt: skip
 
-    def run_jobs(self, email_after_s=None) -> list[fanout.Told]:
-        """Runs every ticket_changed job waiting, oldest first, and removes it, as the worker does."""
-        told = []
-        for job_id, args in self.sql("SELECT id, args FROM procrastinate_jobs WHERE task_name = 'iris.ticket_changed' "
-                                     "ORDER BY id"):  # fmt: skip
-            changeset = uuid.UUID(args["changeset"])
-            told.append(fanout.ticket_changed(self.uow(), changeset, args["ticket_id"], email_after_s, NOW))
-            self.sql("DELETE FROM procrastinate_jobs WHERE id = :i", i=job_id)
-        return told
+    def run_jobs(self, email_after_s=None) -> list[fanout.Relayed]:
+        """Passes on the journal's untold entries, as the worker's turns do, until none is left."""
+        turns = []
+        while not turns or turns[-1].entries:
+            turns.append(fanout.relay(self.uow(), email_after_s, NOW))
+        return turns
 
     def inbox(self) -> list[tuple[str, str, int]]:
         return [tuple(r) for r in self.sql("SELECT u.username, n.event, n.ticket_id FROM notifications n "
@@ -90,16 +86,30 @@ def test_preferences_choose_the_events_and_created_reaches_those_who_watch_nothi
     assert world.inbox()[1:] == [("bob", "commented", ticket_id)]  # cy watches nothing
 
 
-def test_the_job_run_twice_tells_nobody_twice_and_queues_no_delivery_twice(world):
+def test_entries_passed_on_again_tell_nobody_twice_and_queue_no_delivery_twice(world):
     webhooks.register_webhook(world.uow(), {"url": "https://93.184.215.14/h", "secret": "s" * 16,
                               "events": ["created"]}, sealer=Sealer("k" * 32), allow_hosts=())  # fmt: skip
     open_as(world, "ann", title="Once", assignee="bob")
-    (args,) = [row[0] for row in world.sql("SELECT args FROM procrastinate_jobs")]
-    for _ in range(2):
-        fanout.ticket_changed(world.uow(), uuid.UUID(args["changeset"]), args["ticket_id"], None, NOW)
+    world.run_jobs()
+    world.sql("UPDATE ticket_history SET told = false")  # as if the marks had been lost
+    assert world.run_jobs()[0].entries == 1
     assert len(world.inbox()) == 1
     assert world.sql("SELECT count(*) FROM webhook_deliveries")[0][0] == 1
     assert world.sql("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'iris.deliver'")[0][0] == 1
+
+
+def test_one_worker_relays_at_a_time_and_a_change_set_is_never_split_between_turns(world):
+    ticket_id = open_as(world, "ann", title="Split", assignee="bob")
+    tickets.edit_ticket(world.uow(Actor("ann", "agent")), ticket_id,
+                        parse(TicketPatch, {"title": "Renamed", "description": "more", "assignee": "cy"}),
+                        Precondition())  # fmt: skip
+    with world.uow() as other:
+        assert other.fanout.lead()  # another worker's turn is under way
+        assert fanout.relay(world.uow(), None, NOW).entries == 0
+    first = fanout.relay(world.uow(), None, NOW, batch=2)  # the creation, and the first of the edit's 3 entries
+    assert first.entries == 4, "the rest of the edit's change set came along"
+    assert fanout.relay(world.uow(), None, NOW).entries == 0
+    assert ("cy", "assigned", ticket_id) in world.inbox()
 
 
 def test_webhooks_get_only_the_events_they_chose_while_active_with_the_change_in_the_payload(world):

@@ -340,9 +340,6 @@ class FakeOutboxRepository:
     def __init__(self, tx: "Tx"):
         self.tx = tx
 
-    def ticket_changed(self, changeset, ticket_ids: Sequence[int]) -> None:
-        self.tx.state.jobs.extend(("ticket_changed", {"changeset": changeset, "ticket_id": i}) for i in ticket_ids)
-
     def deliver(self, delivery_id, webhook_id: int, ticket_id: int) -> None:
         self.tx.state.jobs.append(("deliver", {"delivery_id": delivery_id}))
 
