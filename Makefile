@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients bench-throughput bench-pages bench-signin-stall clean
+.PHONY: run test lint format fuzz bench bench-migration bench-auth bench-slow-clients bench-throughput bench-pages bench-webhooks bench-signin-stall clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # SETUPTOOLS_USE_DISTUTILS=stdlib: hug imports distutils, and setuptools' stand-in for it would load all of
 # setuptools and pkg_resources (11 MB a worker); the standard library's has what hug uses. Read at start-up.
 run: $(VENV)/.installed
-	IRIS_LOG_FORMAT=$${IRIS_LOG_FORMAT:-text} SETUPTOOLS_USE_DISTUTILS=stdlib $(BIN)/iris serve --migrate
+	IRIS_LOG_FORMAT=$${IRIS_LOG_FORMAT:-text} SETUPTOOLS_USE_DISTUTILS=stdlib $(BIN)/iris serve --migrate --with-worker
 
 ## Run the whole test suite (embedded PostgreSQL, or TEST_DATABASE_URL's server).
 test: $(VENV)/.installed-test
@@ -76,6 +76,13 @@ bench-throughput: $(VENV)/.installed-test
 bench-pages: $(VENV)/.installed-test
 	@scripts/ensure-bench-tools
 	$(BIN)/python bench/page_bench.py
+
+## Write latency with webhooks on (a worker delivering to a local receiver) vs a3217d1, before the outbox, and vs the
+## outbox alone (wrk, three servers taking turns; B's drains make it long, 30 min or more at the defaults); record it
+## in docs/performance.md. BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_TICKETS, BENCH_ONLY=put,comments,edit.
+bench-webhooks: $(VENV)/.installed-test
+	@scripts/ensure-bench-tools
+	$(BIN)/python bench/webhook_latency.py
 
 ## /live while clients sign in, one gevent worker, Argon2 on gevent's thread pool vs the worker's own thread (~1 min);
 ## record it in docs/web.md.
