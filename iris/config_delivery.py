@@ -21,6 +21,7 @@ class DeliverySettings:
     worker_concurrency: int = 4  # jobs one `iris worker` runs at once
     worker_poll_s: float = 2.0  # how often a worker looks for jobs that came due (new ones wake it at once)
     worker_metrics_port: Optional[int] = None  # where a worker serves its own /metrics (None: it does not)
+    worker_nice: int = 10  # a worker's CPU priority below the web server's (os.nice): requests come first
     smtp_host: Optional[str] = None  # None: no e-mail is sent (the inbox still fills)
     smtp_port: int = 25
     smtp_user: Optional[str] = None
@@ -48,6 +49,7 @@ def load_delivery(env: Mapping[str, str], number, boolean) -> DeliverySettings:
         worker_concurrency=number(env, "IRIS_WORKER_CONCURRENCY", 4, 1),
         worker_poll_s=number(env, "IRIS_WORKER_POLL_SECONDS", 2, 1),
         worker_metrics_port=number(env, "IRIS_WORKER_METRICS_PORT", 0, 0) or None,
+        worker_nice=number(env, "IRIS_WORKER_NICE", 10, 0),
         smtp_host=env.get("IRIS_SMTP_HOST") or None,
         smtp_port=number(env, "IRIS_SMTP_PORT", 25, 1),
         smtp_user=env.get("IRIS_SMTP_USER") or None,

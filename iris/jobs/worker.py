@@ -8,6 +8,7 @@ jobs back to the queue once it has been silent for `stalled_s`.
 
 import asyncio
 import logging
+import os
 from datetime import timedelta
 from functools import partial
 
@@ -88,6 +89,9 @@ class OrderedWorker(Worker):
 
 
 def run(settings: Settings, url: URL, stalled_s: float = 30) -> None:
+    # Deliveries can wait a moment; requests should not: on a host shared with the web server, the kernel gives the
+    # CPU to gunicorn first (the bench in docs/performance.md measured the worker's share showing in write latency).
+    os.nice(min(settings.delivery.worker_nice, 19))
     if settings.delivery.worker_metrics_port:
         # A worker of its own (compose's worker service): its counters and the queue, on a port of its own.
         # Bound to IRIS_HOST like the web server (127.0.0.1 unless told otherwise; compose says 0.0.0.0).

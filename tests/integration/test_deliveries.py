@@ -1,10 +1,12 @@
 """Webhooks end to end: the API, the outbox, a real `iris worker` process and a real receiver on 127.0.0.1."""
 
+import os
 import signal
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
+import psutil
 import pytest
 import requests
 import webtest
@@ -70,6 +72,7 @@ def test_create_comment_and_move_reach_the_receiver_signed_and_in_order(api, rec
     assert receiver.all_signed()
     assert {g.payload["ticket_id"] for g in got} == {ticket["ticket_id"]}
     assert [g.payload["delivery_id"] for g in got] == [g.delivery_id for g in got]
+    assert psutil.Process(worker.process.pid).nice() == os.nice(0) + 10, "requests come first on a shared host"
 
 
 def test_a_receiver_failing_twice_gets_one_delivery_with_one_id_and_three_attempts_recorded(api, receiver, worker):
