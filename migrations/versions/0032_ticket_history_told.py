@@ -23,9 +23,7 @@ def upgrade() -> None:
     # With a constant default, PostgreSQL 11+ adds the column without rewriting the table.
     op.add_column("ticket_history", sa.Column("told", sa.Boolean(), server_default=sa.text("true"), nullable=False))
     op.alter_column("ticket_history", "told", server_default=sa.text("false"))
-    op.create_index(
-        "ix_ticket_history_untold", "ticket_history", ["entry_id"], postgresql_where=sa.text("NOT told")
-    )
+    op.create_index("ix_ticket_history_untold", "ticket_history", ["entry_id"], postgresql_where=sa.text("NOT told"))
 
 
 def downgrade() -> None:
