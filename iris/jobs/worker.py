@@ -15,6 +15,7 @@ from functools import partial
 import prometheus_client
 from procrastinate import App, PsycopgConnector
 from procrastinate.worker import Worker
+from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL
 
 from iris.config import Settings
@@ -37,8 +38,11 @@ RELAY_POLL_S = 0.25  # how often a worker looks for changes to pass on
 
 
 def conninfo(url: URL) -> str:
-    """The libpq URI of the same database for psycopg 3 (a unix socket's directory stays in `?host=`)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The same database as libpq keywords for psycopg 3: a unix socket's directory may be the URL's host (compose
+    style settings) or its `?host=` (the embedded server), and a URI cannot carry the former."""
+    host = url.host or url.query.get("host")
+    parts = {"host": host, "port": url.port, "dbname": url.database, "user": url.username, "password": url.password}
+    return make_conninfo(**{key: str(value) for key, value in parts.items() if value})
 
 
 def make_deps(settings: Settings, url: URL) -> handlers.Deps:

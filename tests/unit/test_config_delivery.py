@@ -41,3 +41,15 @@ def test_smtp_and_the_worker_are_read_and_the_password_is_never_shown():
 def test_a_bad_value_stops_the_start_and_names_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         settings(**{name: value})
+
+
+def test_the_worker_reaches_the_same_database_over_tcp_or_a_unix_socket_given_either_way():
+    from sqlalchemy.engine import URL, make_url
+
+    from iris.jobs.worker import conninfo
+
+    socket_as_host = URL.create("postgresql+psycopg2", username="iris", password="a b", host="/run/pg", port=5432,
+                                database="iris")  # fmt: skip
+    assert conninfo(socket_as_host) == "host=/run/pg port=5432 dbname=iris user=iris password='a b'"
+    embedded = make_url("postgresql+psycopg2://postgres@/iris?host=/tmp/x")
+    assert conninfo(embedded) == "host=/tmp/x dbname=iris user=postgres"
