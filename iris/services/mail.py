@@ -24,7 +24,6 @@ class Letterhead:
 @dataclass(frozen=True)
 class Mailed:
     sent: int  # notifications in the message (0: nothing was sent)
-    more: bool  # more are due than one message carries
 
 
 def send_digest(uow_factory: Callable[[], UnitOfWork], user_id: int, head: Letterhead,
@@ -39,7 +38,7 @@ def send_digest(uow_factory: Callable[[], UnitOfWork], user_id: int, head: Lette
             uow.outbox.email_digest(user_id, 0)  # the rest, in the next message
         uow.commit()
     if not (due and user is not None and user.active and user.email):
-        return Mailed(0, False)
+        return Mailed(0)
     try:
         send(compose(user.email, user.display_name or user.username, due, head))
     except Exception:
@@ -47,7 +46,7 @@ def send_digest(uow_factory: Callable[[], UnitOfWork], user_id: int, head: Lette
             uow.fanout.due_again(ids)
             uow.commit()
         raise
-    return Mailed(len(due), len(due) == MOST_PER_MESSAGE)
+    return Mailed(len(due))
 
 
 def compose(address: str, name: str, told: Sequence, head: Letterhead) -> EmailMessage:

@@ -72,7 +72,6 @@ class State:
     keys: dict[tuple[str, str], KeyRow] = field(default_factory=dict)
     workflows: dict[str, Definition] = field(default_factory=lambda: {"default": DEFAULT_WORKFLOW})
     users: dict[str, User] = field(default_factory=dict)  # by lower-cased username
-    jobs: list[tuple[str, dict]] = field(default_factory=list)  # the outbox: (what, arguments), in order
     watchers: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (ticket_id, user_id): since
     notifications: dict[int, Notification] = field(default_factory=dict)
     preferences: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)  # user_id: (events, channels)
@@ -81,13 +80,13 @@ class State:
         tickets = {i: _clone(t, TICKET_FIELDS) for i, t in self.tickets.items()}
         comments = {i: _clone(c, COMMENT_FIELDS) for i, c in self.comments.items()}
         users = {k: _clone(u, USER_FIELDS) for k, u in self.users.items()}
-        history, jobs = list(self.history), list(self.jobs)
+        history = list(self.history)
         inbox = {
             "watchers": dict(self.watchers),
             "notifications": {i: _clone(n, NOTIFICATION_FIELDS) for i, n in self.notifications.items()},
             "preferences": dict(self.preferences),
         }
-        return State(tickets, comments, history, dict(self.keys), dict(self.workflows), users, jobs, **inbox)
+        return State(tickets, comments, history, dict(self.keys), dict(self.workflows), users, **inbox)
 
 
 class FakeDatabase:
@@ -336,14 +335,6 @@ class NotFaked:
         raise NotImplementedError(f"the fake unit of work has no {self.name}.{attr}")
 
 
-class FakeOutboxRepository:
-    def __init__(self, tx: "Tx"):
-        self.tx = tx
-
-    def deliver(self, delivery_id, webhook_id: int, ticket_id: int) -> None:
-        self.tx.state.jobs.append(("deliver", {"delivery_id": delivery_id}))
-
-
 class FakeWatcherRepository(Repository):
     def add(self, ticket_id: int, usernames) -> None:
         for name in usernames:
@@ -420,7 +411,6 @@ class FakeUnitOfWork(UnitOfWork):
         self.history = FakeHistoryRepository(tx)
         self.idempotency_keys = FakeIdempotencyKeyRepository(tx)
         self.users = FakeUserRepository(tx)
-        self.outbox = FakeOutboxRepository(tx)
         self.watchers, self.notifications = FakeWatcherRepository(tx), FakeNotificationRepository(tx)
         self.tokens, self.web_sessions = NotFaked("tokens"), NotFaked("web_sessions")
         self.ticket_list, self.ticket_counts, self.schema = map(NotFaked, ("ticket_list", "ticket_counts", "schema"))
