@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -124,6 +125,16 @@ class WebhookDelivery(Base):
         UniqueConstraint("webhook_id", "changeset", "ticket_id"),
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in DELIVERY_STATES)})", name="status_known"),
         Index("ix_webhook_deliveries_webhook_id_created", "webhook_id", "created"),
+        # The worker's queue (iris/services/deliveries.py): a webhook's pending deliveries in order, and each
+        # ticket's first among them.
+        Index("ix_webhook_deliveries_queue", "webhook_id", "seq", postgresql_where=text("status = 'pending'")),
+        Index(
+            "ix_webhook_deliveries_ticket_queue",
+            "webhook_id",
+            "ticket_id",
+            "seq",
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     delivery_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -136,6 +147,8 @@ class WebhookDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
     finished: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int] = mapped_column(BigInteger, Identity())  # the order deliveries were made in
+    due: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))  # its next attempt
 
 
 class WebhookAttempt(Base):

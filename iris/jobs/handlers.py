@@ -5,7 +5,9 @@ Each job is plain synchronous code (procrastinate runs it in a thread) over iris
 
 import logging
 import random
+import time
 import uuid
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
@@ -20,14 +22,6 @@ from iris.services.unit_of_work import UnitOfWork
 log = logging.getLogger("iris.worker")
 
 
-class RetryLater(Exception):
-    """A delivery the receiver did not take yet; `after_s` is its Retry-After, if it sent one."""
-
-    def __init__(self, after_s: Optional[float]):
-        super().__init__(f"retry after {after_s} s" if after_s else "retry")
-        self.after_s = after_s
-
-
 class Backoff(BaseRetryStrategy):
     """Exponential backoff with jitter (half fixed, half random, so retries of many jobs spread out), never
     sooner than a Retry-After the receiver asked for, and never later than `cap_s` apart."""
@@ -39,13 +33,15 @@ class Backoff(BaseRetryStrategy):
         ceiling = min(self.cap_s, self.base_s * 2 ** min(attempts, 30))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
+    def delay_s(self, attempts: int, retry_after_s: Optional[float]) -> float:
+        """The wait before the next of `attempts` tries, no shorter than what the receiver asked (bounded)."""
+        wait = self.wait_s(attempts)
+        return max(wait, min(retry_after_s, self.cap_s)) if retry_after_s else wait
+
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> Optional[RetryDecision]:
         if self.max_attempts is not None and job.attempts + 1 >= self.max_attempts:
             return None
-        wait = self.wait_s(job.attempts)
-        if isinstance(exception, RetryLater) and exception.after_s:
-            wait = max(wait, min(exception.after_s, self.cap_s))
-        return RetryDecision(retry_at=datetime.now(timezone.utc) + timedelta(seconds=wait))
+        return RetryDecision(retry_at=datetime.now(timezone.utc) + timedelta(seconds=self.wait_s(job.attempts)))
 
 
 @dataclass(frozen=True)
@@ -59,8 +55,8 @@ class Deps:
     letterhead: mail.Letterhead
     send_mail: Optional[Callable]  # None: e-mail is off
     email_after_s: int
-    retry: Backoff
     kept: retention.Kept
+    pool: Optional[Executor] = None  # sends one webhook's tickets side by side
 
 
 def now() -> datetime:
@@ -69,6 +65,7 @@ def now() -> datetime:
 
 # For jobs that fail on an error of their own: a database that went away, a bug fixed by a restart.
 INTERNAL = Backoff(1, 300, max_attempts=20)
+DRAIN_BUDGET_S = 20  # a webhook's job sends for this long at most, then queues itself again (SIGTERM waits for it)
 
 
 def relay_turn(deps: Deps) -> fanout.Relayed:
@@ -87,16 +84,42 @@ def register(app: App, deps: Deps) -> None:
     _mail_and_upkeep(app, deps)
 
 
+def drain(deps: Deps, webhook_id: int, budget_s: float = DRAIN_BUDGET_S) -> None:
+    """Sends the webhook's due deliveries, batch after batch, for `budget_s` at most; then queues its job again for
+    whatever is left or waits for a retry. Never fails: procrastinate's own retry of a job whose queueing lock was
+    taken meanwhile would fail, so an error here is logged, and the webhook looked at again after a while (and by
+    `wake_idle` in any case)."""
+    ends = time.monotonic() + budget_s
+    try:
+        while True:
+            sent = deliveries.send_due(deps.units, webhook_id, deps.policy, deps.send, deps.open_secret, now, deps.pool)
+            _count(webhook_id, sent)
+            if not sent.full or time.monotonic() > ends:
+                break
+        deliveries.come_back(deps.units, webhook_id, now())
+    except Exception:
+        log.exception("webhook %s: could not send its deliveries; they stay pending", webhook_id)
+
+
+def _count(webhook_id: int, sent: deliveries.Sent) -> None:
+    for state, count in sent.states.items():
+        metrics.DELIVERY_ATTEMPTS.labels(state).inc(count)
+    if sent.states:
+        log.info("webhook %s: %s", webhook_id, ", ".join(f"{n} {state}" for state, n in sorted(sent.states.items())))
+    if sent.turned_off:
+        log.warning("webhook %s kept failing and is now turned off", webhook_id)
+
+
 def _changes(app: App, deps: Deps) -> None:
-    @app.task(name=tasks.DELIVER, queue=tasks.QUEUE, retry=deps.retry)
+    @app.task(name=tasks.DELIVER_WEBHOOK, queue=tasks.QUEUE)
+    def deliver_webhook(webhook_id: int) -> None:
+        drain(deps, webhook_id)
+
+    @app.task(name=tasks.DELIVER, queue=tasks.QUEUE)
     def deliver(delivery_id: str) -> None:
-        done = deliveries.deliver(deps.units, uuid.UUID(delivery_id), deps.policy, deps.send, deps.open_secret, now)
-        log.info("delivery %s: %s", delivery_id, done.state)
-        metrics.DELIVERY_ATTEMPTS.labels(done.state).inc()
-        if done.turned_off:
-            log.warning("delivery %s: its webhook kept failing and is now turned off", delivery_id)
-        if done.state == "retry":
-            raise RetryLater(done.retry_after_s)
+        """A job queued before revision 0033 (one per delivery): its webhook's job sends it, with the rest."""
+        woken = deliveries.wake_idle(deps.units, now())
+        log.info("old job for delivery %s: woke the jobs of webhooks %s", uuid.UUID(delivery_id), woken)
 
 
 def _mail_and_upkeep(app: App, deps: Deps) -> None:

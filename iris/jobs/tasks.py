@@ -17,7 +17,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
 
-DELIVER = "iris.deliver"  # send one webhook delivery (retried with backoff)
+DELIVER_WEBHOOK = "iris.deliver_webhook"  # send what is due of one webhook's deliveries, in batches
+DELIVER = "iris.deliver"  # before revision 0033, a job per delivery: still run (as its webhook's), if queued then
 SEND_EMAIL = "iris.send_email"  # one e-mail with what a user was told since the last one
 PURGE_OLD = "iris.purge_old"  # daily: finished deliveries and inbox entries past their retention
 QUEUE = "iris"
@@ -37,28 +38,43 @@ JOBS = Table(
 )
 
 
-def delivery_lock(webhook_id: int, ticket_id: int) -> str:
-    return f"webhook:{webhook_id}:ticket:{ticket_id}"
+def webhook_lock(webhook_id: int) -> str:
+    return f"webhook:{webhook_id}"
 
 
 def email_lock(user_id: int) -> str:
     return f"email:{user_id}"
 
 
-def job(task: str, lock: str, args: dict[str, Any], queueing_lock: Optional[str] = None, after_s: float = 0) -> dict:
-    scheduled = datetime.now(timezone.utc) + timedelta(seconds=after_s) if after_s else None
+def job(
+    task: str,
+    lock: str,
+    args: dict[str, Any],
+    queueing_lock: Optional[str] = None,
+    after_s: float = 0,
+    at: Optional[datetime] = None,
+) -> dict:
+    scheduled = at or (datetime.now(timezone.utc) + timedelta(seconds=after_s) if after_s else None)
     return {"queue_name": QUEUE, "task_name": task, "lock": lock, "queueing_lock": queueing_lock, "args": args,
             "scheduled_at": scheduled}  # fmt: skip
 
 
-def defer(session: Session, jobs: Sequence[dict]) -> int:
+def defer(session: Session, jobs: Sequence[dict], sooner: bool = False) -> int:
     """Insert the jobs on the session's connection, in order (ids grow in list order): they commit, or roll back,
     with everything else done there. A job whose queueing lock is taken by one still waiting is left out (that one
-    will do); returns how many were queued."""
+    will do); with `sooner`, the waiting one is brought forward to this one's time if that is earlier. Returns how
+    many were queued or brought forward."""
     if not jobs:
         return 0
     statement = insert(JOBS).values(list(jobs))
     if any(j["queueing_lock"] for j in jobs):
-        waiting = text("status = 'todo'")
-        statement = statement.on_conflict_do_nothing(index_elements=["queueing_lock"], index_where=waiting)
+        waiting = {"index_elements": ["queueing_lock"], "index_where": text("status = 'todo'")}
+        if sooner:  # no time (NULL) is "now", earlier than any
+            earliest = text(
+                "CASE WHEN procrastinate_jobs.scheduled_at IS NULL OR excluded.scheduled_at IS NULL THEN NULL "
+                "ELSE LEAST(procrastinate_jobs.scheduled_at, excluded.scheduled_at) END"
+            )
+            statement = statement.on_conflict_do_update(**waiting, set_={"scheduled_at": earliest})
+        else:
+            statement = statement.on_conflict_do_nothing(**waiting)
     return len(session.execute(statement.returning(JOBS.c.id)).all())

@@ -9,11 +9,13 @@ jobs back to the queue once it has been silent for `stalled_s`.
 import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 
 import prometheus_client
 from procrastinate import App, PsycopgConnector
+from procrastinate.jobs import Status
 from procrastinate.worker import Worker
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL
@@ -24,7 +26,7 @@ from iris.jobs import handlers, tasks
 from iris.jobs.smtp import smtp_sender
 from iris.outbound.client import post
 from iris.sealing import Sealer
-from iris.services import fanout
+from iris.services import deliveries, fanout
 from iris.services.deliveries import Policy
 from iris.services.identity import Actor
 from iris.services.mail import Letterhead
@@ -35,6 +37,7 @@ log = logging.getLogger("iris.worker")
 WORKER = Actor(username="iris-worker", role="admin")  # who the worker's units of work act as (they record no history)
 GRACEFUL_S = 60  # on SIGTERM, how long running jobs may take to finish before they are given back
 RELAY_POLL_S = 0.25  # how often a worker looks for changes to pass on
+WAKE_S = 30  # how often a worker looks for deliveries due with no job to send them
 
 
 def conninfo(url: URL) -> str:
@@ -52,18 +55,18 @@ def make_deps(settings: Settings, url: URL) -> handlers.Deps:
     factory = make_session_factory(engine)
     send = partial(post, allow_hosts=d.webhook_allow_hosts, connect_timeout_s=d.webhook_connect_timeout_s,
                    read_timeout_s=d.webhook_read_timeout_s)  # fmt: skip
+    backoff = handlers.Backoff(d.webhook_retry_base_s, d.webhook_retry_cap_s)
     return handlers.Deps(
         units=lambda: SqlAlchemyUnitOfWork(factory, actor=WORKER, placeholders=False),
-        policy=Policy(d.webhook_max_attempts, timedelta(hours=d.webhook_disable_after_hours)),
+        policy=Policy(d.webhook_max_attempts, timedelta(hours=d.webhook_disable_after_hours), backoff.delay_s),
         send=send,
         open_secret=Sealer(settings.secret_key).open,
         letterhead=letterhead(d.email_from, d.public_url),
         send_mail=smtp_sender(d),
         email_after_s=d.email_group_seconds,
-        # The delivery's own attempts end it first (webhook_max_attempts); this bounds a job that keeps failing
-        # otherwise (a database gone for long).
         kept=Kept(d.delivery_retention_days, d.notification_retention_days),
-        retry=handlers.Backoff(d.webhook_retry_base_s, d.webhook_retry_cap_s, max_attempts=d.webhook_max_attempts + 20),
+        # Threads that only wait on receivers (no connection held): a slow receiver delays its own tickets only.
+        pool=ThreadPoolExecutor(max_workers=max(2, d.worker_concurrency), thread_name_prefix="iris-send"),
     )
 
 
@@ -109,6 +112,7 @@ async def _run(app: App, deps: handlers.Deps, settings: Settings, stalled_s: flo
     async with app.open_async():
         watchman = asyncio.create_task(_give_back_stalled(app, stalled_s))
         relaying = asyncio.create_task(_relay(deps))
+        waking = asyncio.create_task(_wake_idle(deps))
         try:
             worker = OrderedWorker(
                 app=app,
@@ -125,6 +129,7 @@ async def _run(app: App, deps: handlers.Deps, settings: Settings, stalled_s: flo
         finally:
             watchman.cancel()
             relaying.cancel()
+            waking.cancel()
 
 
 async def _relay(deps: handlers.Deps) -> None:
@@ -140,6 +145,19 @@ async def _relay(deps: handlers.Deps) -> None:
             continue
         if done.entries < fanout.BATCH:
             await asyncio.sleep(RELAY_POLL_S)
+
+
+async def _wake_idle(deps: handlers.Deps) -> None:
+    """Every WAKE_S (and at start), a job for each webhook with deliveries due and none queued: the safety net under
+    a job that could not queue itself again (iris/services/deliveries.py wake_idle)."""
+    while True:
+        try:
+            woken = await asyncio.to_thread(deliveries.wake_idle, deps.units, handlers.now())
+            if woken:
+                log.info("queued the jobs of webhooks %s: deliveries due, and no job to send them", woken)
+        except Exception:
+            log.exception("could not look for deliveries with no job")
+        await asyncio.sleep(WAKE_S)
 
 
 async def _give_back_stalled(app: App, stalled_s: float) -> None:
@@ -158,5 +176,16 @@ async def _give_back(app: App, job) -> None:
     try:
         await app.job_manager.retry_job(job)
         log.warning("job %s of a silent worker goes back to the queue", job.call_string)
-    except Exception as exc:  # another worker gave it back first
+    except Exception as exc:  # another worker gave it back first, or one like it waits already (its queueing lock)
         log.info("job %s was not given back: %s", job.call_string, exc)
+        await _end_stalled(app, job)
+
+
+async def _end_stalled(app: App, job) -> None:
+    """A stalled job still 'doing' would hold its lock, and every later job of that lock, for ever: ended as failed
+    (one like it waits already; a webhook's deliveries stay pending, found by the next job or by wake_idle)."""
+    try:
+        await app.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+        log.warning("job %s of a silent worker ended as failed: one like it waits already", job.call_string)
+    except Exception as exc:  # no longer 'doing': given back by another worker
+        log.info("job %s was not ended: %s", job.call_string, exc)

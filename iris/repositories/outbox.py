@@ -5,7 +5,8 @@ rolled back with what made it. (A ticket change itself queues no job: the journa
 iris/services/fanout.py; the worker queues these as it passes changes on.)
 """
 
-import uuid
+from datetime import datetime
+from typing import Optional
 
 from sqlalchemy.orm import Session
 
@@ -16,10 +17,12 @@ class OutboxRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def deliver(self, delivery_id: uuid.UUID, webhook_id: int, ticket_id: int) -> None:
-        """A delivery's job, locked by webhook and ticket: each receiver gets one ticket's events in order."""
-        lock = tasks.delivery_lock(webhook_id, ticket_id)
-        tasks.defer(self.session, [tasks.job(tasks.DELIVER, lock, {"delivery_id": str(delivery_id)})])
+    def deliver(self, webhook_id: int, at: Optional[datetime] = None) -> None:
+        """The job that sends a webhook's due deliveries, now or `at`: one at a time per webhook (its lock), and one
+        waiting at most (its queueing lock; a waiting one is brought forward to now, or `at`, if later)."""
+        lock = tasks.webhook_lock(webhook_id)
+        job = tasks.job(tasks.DELIVER_WEBHOOK, lock, {"webhook_id": webhook_id}, queueing_lock=lock, at=at)
+        tasks.defer(self.session, [job], sooner=True)
 
     def email_digest(self, user_id: int, after_s: float) -> None:
         """A user's next e-mail, `after_s` from now, unless one is already waiting (it will carry this too: that is

@@ -5,7 +5,7 @@
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Optional, Sequence
 
 from sqlalchemy import delete, func, select, tuple_
@@ -99,5 +99,6 @@ class WebhookRepository:
         """Pending again, for a new round of up to IRIS_WEBHOOK_MAX_ATTEMPTS tries: `attempts` counts the round's
         tries, and the attempts so far stay in webhook_attempts."""
         delivery.status, delivery.finished, delivery.attempts = "pending", None, 0
+        delivery.due = datetime.now(timezone.utc)  # due now (a value, not now(): the row is read after commit)
         self.session.flush()
         return delivery

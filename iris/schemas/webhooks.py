@@ -91,6 +91,9 @@ class DeliveryOut(BaseModel):
     attempts: int = Field(description="attempts in its current round (a redelivery starts a new one)")
     created: datetime
     finished: Optional[datetime] = Field(description="when it was delivered, or given up on")
+    next_attempt: Optional[datetime] = Field(
+        description="pending only: not before this (a retry's backoff; it also waits for its ticket's earlier ones)"
+    )
     attempt_log: list[AttemptOut] = Field(description="the newest attempts first: 20 in a list, 100 for one delivery")
 
 
@@ -130,6 +133,7 @@ def delivery_json(delivery, attempts) -> dict[str, Any]:
         "attempts": delivery.attempts,
         "created": iso_utc(delivery.created),
         "finished": iso_utc(delivery.finished),
+        "next_attempt": iso_utc(delivery.due) if delivery.status == "pending" else None,
         "attempt_log": [attempt_json(a) for a in attempts],
     }
 

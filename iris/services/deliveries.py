@@ -1,15 +1,22 @@
-"""Sending one webhook delivery: one attempt, recorded, and what the worker should do next.
+"""Sending a webhook's deliveries: what is due, a batch at a time, each attempt recorded, retries scheduled.
 
-No connection is held while the receiver is called: the delivery is read in one unit of work and the attempt
-written in another. What sends it (`send`, iris/outbound/client.py bound to the settings) and what opens its
-webhook's secret (`open_secret`, the Sealer) are handed in, so this stays free of configuration.
+The worker's job for a webhook (iris/jobs/handlers.py; one runs at a time per webhook) calls `send_due` until
+nothing more is due, then `come_back` queues it again for the next retry, if any. Deliveries go in the order they
+were made (`seq`); a delivery waiting for its retry holds back the later ones of its ticket only, so each receiver
+gets a ticket's events in order while other tickets flow on. Tickets are sent side by side (`pool`).
+
+No connection is held while receivers are called: the batch is read in one unit of work and its attempts written
+in another. What sends (`send`, iris/outbound/client.py bound to the settings) and what opens the webhook's secret
+(`open_secret`, the Sealer) are handed in, so this stays free of configuration.
 """
 
-import uuid
-from dataclasses import dataclass
+from collections import Counter
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Sequence
 
+from iris.models_notify import Webhook, WebhookDelivery
 from iris.outbound.client import REFUSED, Outcome
 from iris.outbound.signing import delivery_headers
 from iris.sealing import SealBroken
@@ -17,73 +24,148 @@ from iris.services.unit_of_work import UnitOfWork
 
 # Says why iris turned a webhook off; `{}` becomes the time it began failing (ISO 8601, UTC).
 TURNED_OFF = "turned off by iris: every delivery failed since {}"
+BATCH = 100  # deliveries a batch takes at most
+OFF = "not sent: the webhook is turned off"
 
 
 @dataclass(frozen=True)
 class Policy:
     max_attempts: int
     disable_after: timedelta
+    wait_s: Callable[[int, Optional[float]], float]  # (attempts before this one, Retry-After) -> seconds to the next
 
 
 @dataclass(frozen=True)
-class Attempted:
-    state: str  # delivered | retry | failed | skipped (nothing to send: gone, or no longer pending)
-    retry_after_s: Optional[float] = None
+class Tried:
+    delivery: WebhookDelivery
+    started: datetime
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Sent:
+    states: Counter = field(default_factory=Counter)  # delivered | retry | failed: how many of each
+    full: bool = False  # the batch was as large as allowed: more may be due
     turned_off: bool = False
 
 
-def deliver(
+def send_due(
     units: Callable[[], UnitOfWork],
-    delivery_id: uuid.UUID,
+    webhook_id: int,
     policy: Policy,
     send: Callable[[str, bytes, Mapping[str, str]], Outcome],
     open_secret: Callable[[bytes], str],
     clock: Callable[[], datetime],
-) -> Attempted:
+    pool: Optional[Executor] = None,
+    limit: int = BATCH,
+) -> Sent:
+    """One batch: up to `limit` of the webhook's due deliveries sent, or found not sendable, and recorded."""
     with units().read_only() as uow:
-        found = uow.delivery_log.get(delivery_id)
-    if found is None or found[0].status != "pending":
-        return Attempted("skipped")
-    delivery, webhook = found
-    started = clock()
+        webhook = uow.delivery_log.webhook(webhook_id)
+        due = uow.delivery_log.due(webhook_id, clock(), limit) if webhook is not None else []
+    if not due:
+        return Sent()
+    tries = _try_all(_by_ticket(due), webhook, policy, send, open_secret, clock, pool)
+    return _record(units, webhook, tries, policy, clock(), full=len(due) >= limit)
+
+
+def come_back(units: Callable[[], UnitOfWork], webhook_id: int, now: datetime) -> Optional[datetime]:
+    """Queues the webhook's job again for its next due delivery (a retry's time, or now), if it has one."""
+    with units() as uow:
+        at = uow.delivery_log.next_due(webhook_id)
+        if at is not None:
+            uow.outbox.deliver(webhook_id, at if at > now else None)
+        uow.commit()
+    return at
+
+
+def wake_idle(units: Callable[[], UnitOfWork], now: datetime) -> list[int]:
+    """Queues a job for each webhook with something due and no job to send it: one that gave up on an error of its
+    own (the database away), or deliveries queued before revision 0033. Returns those webhooks."""
+    with units() as uow:
+        idle = uow.delivery_log.idle_due(now)
+        for webhook_id in idle:
+            uow.outbox.deliver(webhook_id)
+        uow.commit()
+    return idle
+
+
+def _by_ticket(due: Sequence[WebhookDelivery]) -> list[list[WebhookDelivery]]:
+    tickets: dict[int, list[WebhookDelivery]] = {}
+    for delivery in due:
+        tickets.setdefault(delivery.ticket_id, []).append(delivery)
+    return list(tickets.values())
+
+
+def _try_all(tickets, webhook: Webhook, policy, send, open_secret, clock, pool) -> list[Tried]:
     if not webhook.active:
-        outcome = Outcome(None, None, "not sent: the webhook is turned off", 0)
-    else:
-        outcome = _send(delivery, webhook, send, open_secret, started)
-    return _record(units, delivery_id, started, outcome, policy, clock())
-
-
-def _send(delivery, webhook, send, open_secret, started: datetime) -> Outcome:
+        return [Tried(d, clock(), Outcome(None, None, OFF, 0)) for queue in tickets for d in queue]
     try:
         secret = open_secret(webhook.secret_sealed)
     except SealBroken:  # no attempt can do better until an admin sets the secret again
-        return Outcome(None, None, f"{REFUSED}its secret cannot be opened: IRIS_SECRET_KEY changed? Set it again", 0)
+        broken = Outcome(None, None, f"{REFUSED}its secret cannot be opened: IRIS_SECRET_KEY changed? Set it again", 0)
+        return [Tried(d, clock(), broken) for queue in tickets for d in queue]
+
+    def one_ticket(queue: list[WebhookDelivery]) -> list[Tried]:
+        tried = []
+        for delivery in queue:
+            started = clock()
+            tried.append(Tried(delivery, started, _send(delivery, webhook.url, secret, send, started)))
+            if _again(tried[-1].outcome, delivery.attempts + 1, policy):
+                break  # the ticket's later deliveries wait for this one's retry
+        return tried
+
+    done = pool.map(one_ticket, tickets) if pool is not None and len(tickets) > 1 else map(one_ticket, tickets)
+    return sorted((t for ticket in done for t in ticket), key=lambda t: t.delivery.seq)
+
+
+def _send(delivery: WebhookDelivery, url: str, secret: str, send, started: datetime) -> Outcome:
     body, stamp, delivery_id = delivery.body.encode(), int(started.timestamp()), str(delivery.delivery_id)
     headers = delivery_headers(secret, body, delivery_id=delivery_id, event=delivery.event, timestamp=stamp)
-    return send(webhook.url, body, headers)
+    return send(url, body, headers)
 
 
-def _record(units, delivery_id: uuid.UUID, started: datetime, outcome: Outcome, policy: Policy, now) -> Attempted:
+def _again(outcome: Outcome, attempts: int, policy: Policy) -> bool:
+    return not outcome.delivered and outcome.retryable and attempts < policy.max_attempts
+
+
+def _record(units, webhook: Webhook, tries: list[Tried], policy: Policy, now: datetime, full: bool) -> Sent:
     with units() as uow:
-        found = uow.delivery_log.get(delivery_id, lock=True)
-        if found is None or found[0].status != "pending":
-            return Attempted("skipped")  # deleted with its webhook, or finished by another worker meanwhile
-        delivery, webhook = found
-        attempts = delivery.attempts + 1  # read before the update below refreshes the row
-        uow.delivery_log.attempted(delivery_id, started, outcome)
-        turned_off = False
-        if outcome.delivered:
-            state = "delivered"
-            uow.delivery_log.webhook_succeeded(webhook.webhook_id)
-        elif not webhook.active:
-            state = "failed"  # turned off, by an admin or by iris: not a failure of the receiver's
-        else:
-            turned_off = uow.delivery_log.webhook_failed(
-                webhook.webhook_id, now, now - policy.disable_after, TURNED_OFF
-            )
-            again = outcome.retryable and not turned_off and attempts < policy.max_attempts
-            state = "retry" if again else "failed"
-        if state != "retry":
-            uow.delivery_log.finish(delivery_id, state, now)
+        pending = uow.delivery_log.still_pending([t.delivery.delivery_id for t in tries])
+        tries = [t for t in tries if t.delivery.delivery_id in pending]
+        if not tries:
+            return Sent(full=full)
+        uow.delivery_log.attempted([(t.delivery.delivery_id, t.started, t.outcome) for t in tries])
+        turned_off = _health(uow, webhook, tries, policy, now)
+        ends, states = [], Counter()
+        for t in tries:
+            attempts = pending[t.delivery.delivery_id] + 1
+            state = _state(t.outcome, attempts, webhook.active and not turned_off, policy)
+            wait = policy.wait_s(attempts - 1, t.outcome.retry_after_s) if state == "retry" else 0
+            ends.append((t.delivery.delivery_id, _stored(state), None if state == "retry" else now,
+                         now + timedelta(seconds=wait)))  # fmt: skip
+            states[state] += 1
+        uow.delivery_log.ended_tries(ends)
         uow.commit()
-    return Attempted(state, outcome.retry_after_s if state == "retry" else None, turned_off)
+    return Sent(states, full, turned_off)
+
+
+def _health(uow: UnitOfWork, webhook: Webhook, tries: list[Tried], policy: Policy, now: datetime) -> bool:
+    """A batch with a delivery that went through shows a receiver alive; one with none, a receiver failing (turned
+    off after `policy.disable_after` of that). Returns whether this turned the webhook off."""
+    if not webhook.active:
+        return False  # turned off already, by an admin or by iris: not a failure of the receiver's
+    if any(t.outcome.delivered for t in tries):
+        uow.delivery_log.webhook_succeeded(webhook.webhook_id)
+        return False
+    return uow.delivery_log.webhook_failed(webhook.webhook_id, now, now - policy.disable_after, TURNED_OFF)
+
+
+def _state(outcome: Outcome, attempts: int, sending: bool, policy: Policy) -> str:
+    if outcome.delivered:
+        return "delivered"
+    return "retry" if sending and _again(outcome, attempts, policy) else "failed"
+
+
+def _stored(state: str) -> str:
+    return "pending" if state == "retry" else state

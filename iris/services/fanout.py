@@ -38,13 +38,15 @@ def relay(uow: UnitOfWork, email_after_s: Optional[int], now: datetime, batch: i
         if not uow.fanout.lead():
             return Relayed(0, 0, 0)
         entries = uow.fanout.untold(batch)
-        notified = queued = 0
+        notified, queued = 0, []
         for group in _change_sets(entries):
             told = _tell(uow, events.of_entries(group), email_after_s, now)
             notified, queued = notified + told[0], queued + told[1]
+        for webhook_id in sorted({webhook_id for _, webhook_id in queued}):
+            uow.outbox.deliver(webhook_id)  # one job a webhook sends the turn's deliveries, in the order made
         uow.fanout.mark_told([entry.entry_id for entry in entries])
         uow.commit()
-    return Relayed(len(entries), notified, queued)
+    return Relayed(len(entries), notified, len(queued))
 
 
 def _change_sets(entries) -> list[list]:
@@ -55,18 +57,16 @@ def _change_sets(entries) -> list[list]:
     return list(groups.values())
 
 
-def _tell(uow: UnitOfWork, event: TicketEvent, email_after_s: Optional[int], now: datetime) -> tuple[int, int]:
+def _tell(uow: UnitOfWork, event: TicketEvent, email_after_s: Optional[int], now: datetime) -> tuple[int, list]:
     ticket = uow.fanout.ticket(event.ticket_id)
     title = ticket.title if ticket is not None else _deleted_snapshot(event).get("title", "")
     added = uow.fanout.add_notifications(_notifications(uow, event, title, email_after_s is not None, now))
     queued = uow.fanout.add_deliveries(_deliveries(uow, event, ticket))
-    for delivery_id, webhook_id in queued:
-        uow.outbox.deliver(delivery_id, webhook_id, event.ticket_id)
     for user_id in {user_id for user_id, email_due in added if email_due}:
         uow.outbox.email_digest(user_id, email_after_s)
     if "deleted" in event.kinds:
         uow.fanout.drop_watchers(event.ticket_id)
-    return len(added), len(queued)
+    return len(added), queued
 
 
 def _notifications(uow: UnitOfWork, event: TicketEvent, title: str, email_on: bool, now: datetime) -> list[dict]:

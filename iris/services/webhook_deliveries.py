@@ -51,21 +51,20 @@ def get_delivery(uow: UnitOfWork, webhook_id: int, delivery_id: uuid.UUID) -> De
 
 
 def redeliver(uow: UnitOfWork, webhook_id: int, delivery_id: uuid.UUID) -> Delivery:
-    """Send a finished delivery (delivered or failed) again, with the same body: pending once more, its attempts
-    kept, and its job queued in the same transaction. One still pending is on its way already (a conflict); a
-    webhook that is turned off sends nothing, so it must be turned on first."""
+    """Send a finished delivery (delivered or failed) again, with the same body: pending once more, due now, its
+    attempts kept, and its webhook's job queued in the same transaction. One still pending is on its way already (a
+    conflict: its webhook's job, or the worker's look for deliveries with none, sends it); a webhook that is turned
+    off sends nothing, so it must be turned on first."""
     uow.actor.require("admin")
     with uow:
         webhook = existing_webhook(uow, webhook_id)
         delivery = _existing(uow, webhook_id, delivery_id, for_update=True)  # two at once: the second waits, sees 409
         if not webhook.active:
             raise RuleBroken({"webhook": f"webhook {webhook_id} is turned off; turn it on (active: true) first"})
-        # Pending with no job to send it: its job gave up on an error of iris's own (the database away for long),
-        # and sending it again is the way out.
-        if delivery.status == "pending" and uow.job_queue.delivery_waiting(delivery_id, webhook_id, delivery.ticket_id):
+        if delivery.status == "pending":
             raise Conflict({"status": f"delivery {delivery_id} is pending already: it will be sent without asking"})
         uow.webhooks.redeliver(delivery)
-        uow.outbox.deliver(delivery.delivery_id, delivery.webhook_id, delivery.ticket_id)
+        uow.outbox.deliver(delivery.webhook_id)
         attempts = uow.webhooks.attempts([delivery_id], newest=ATTEMPTS_SHOWN).get(delivery_id, [])
         uow.commit()
         return Delivery(delivery, attempts)

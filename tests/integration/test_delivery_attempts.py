@@ -1,8 +1,10 @@
-"""One delivery attempt at a time (iris/services/deliveries.py) on the real database, with the receiver's answers
-and the clock in the test's hands: retries, the bounded number of attempts, turning a failing webhook off, the
-address check at delivery time, and a secret that can no longer be opened."""
+"""A webhook's deliveries sent batch by batch (iris/services/deliveries.py) on the real database, with the
+receiver's answers and the clock in the test's hands: retries and their backoff, each ticket's order kept while
+others flow on, the bounded number of attempts, turning a failing webhook off, the address check at delivery time,
+a secret that can no longer be opened, and the job queued again for what is left."""
 
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from iris.db import make_session_factory
+from iris.jobs.tasks import DELIVER_WEBHOOK
 from iris.outbound.client import Outcome, post
 from iris.sealing import Sealer
 from iris.services import deliveries, webhooks
@@ -17,7 +20,7 @@ from iris.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.integration.delivery_support import Receiver
 
 KEY = "a test key that is long enough to seal webhook secrets"
-POLICY = deliveries.Policy(max_attempts=3, disable_after=timedelta(hours=24))
+POLICY = deliveries.Policy(max_attempts=3, disable_after=timedelta(hours=24), wait_s=lambda n, after: after or 60)
 START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
 
@@ -41,18 +44,36 @@ def webhook(units, url="https://93.184.215.14/hook", sealer=None) -> int:
     return webhooks.register_webhook(units(), fields, sealer=sealer, allow_hosts=("127.0.0.1",)).webhook_id
 
 
-def pending(app, webhook_id: int) -> uuid.UUID:
+def pending(app, webhook_id: int, ticket_id: int = 1) -> uuid.UUID:
     delivery_id = uuid.uuid4()
     with app.engine.begin() as conn:
-        conn.execute(text("INSERT INTO webhook_deliveries (delivery_id, webhook_id, ticket_id, changeset, event, body) "
-                          "VALUES (:d, :w, 1, :c, 'created', :b)"),
-                     {"d": delivery_id, "w": webhook_id, "c": uuid.uuid4(), "b": '{"event": "created"}'})  # fmt: skip
+        conn.execute(text("INSERT INTO webhook_deliveries "
+                          "(delivery_id, webhook_id, ticket_id, changeset, event, body, due) "
+                          "VALUES (:d, :w, :t, :c, 'created', :b, :due)"),
+                     {"d": delivery_id, "w": webhook_id, "t": ticket_id, "c": uuid.uuid4(),
+                      "b": '{"event": "created"}', "due": START})  # fmt: skip
     return delivery_id
 
 
+class Answering:
+    """A receiver's answers in turn (the last one for ever after), and the delivery ids it was sent, in order."""
+
+    def __init__(self, *statuses):
+        self.answers, self.sent = list(statuses), []
+
+    def __call__(self, url, body, headers):
+        self.sent.append(uuid.UUID(headers["Iris-Delivery"]))
+        status = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        return Outcome(status, None, None, 5)
+
+
 def answering(*statuses):
-    answers = list(statuses)
-    return lambda url, body, headers: Outcome(answers.pop(0), None, None, 5)
+    return Answering(*statuses)
+
+
+def send_due(units, webhook_id, send, clock, sealer=None, limit=deliveries.BATCH):
+    opener = (sealer or Sealer(KEY)).open
+    return deliveries.send_due(units, webhook_id, POLICY, send, opener, clock, limit=limit)
 
 
 def row(app, sql: str, **params):
@@ -60,26 +81,62 @@ def row(app, sql: str, **params):
         return conn.execute(text(sql), params).first()
 
 
-def test_retries_until_the_bound_then_the_delivery_is_failed_and_kept_with_every_attempt(app, units):
-    delivery_id = pending(app, webhook(units))
+def test_retries_after_the_backoff_until_the_bound_then_the_delivery_is_failed_and_kept(app, units):
+    webhook_id = webhook(units)
+    pending(app, webhook_id)
     send, clock = answering(500, 503, 502), Clock()
-    states = [deliveries.deliver(units, delivery_id, POLICY, send, Sealer(KEY).open, clock).state for _ in range(3)]
-
-    assert states == ["retry", "retry", "failed"]
-    assert deliveries.deliver(units, delivery_id, POLICY, send, Sealer(KEY).open, clock).state == "skipped"
+    assert send_due(units, webhook_id, send, clock).states == Counter(retry=1)
+    assert send_due(units, webhook_id, send, clock).states == Counter(), "not due before its backoff"
+    assert row(app, "SELECT due FROM webhook_deliveries")[0] == START + timedelta(seconds=60)
+    states = []
+    for _ in range(2):
+        clock.now += timedelta(seconds=60)
+        states.append(send_due(units, webhook_id, send, clock).states)
+    assert states == [Counter(retry=1), Counter(failed=1)]
+    clock.now += timedelta(hours=1)
+    assert send_due(units, webhook_id, send, clock).states == Counter(), "failed: never sent again"
     kept = row(app, "SELECT status, attempts, finished IS NOT NULL FROM webhook_deliveries")
     assert tuple(kept) == ("failed", 3, True)
     assert row(app, "SELECT array_agg(status_code ORDER BY attempt_id) FROM webhook_attempts")[0] == [500, 503, 502]
 
 
+def test_a_retry_holds_back_its_own_tickets_later_deliveries_only_and_order_is_kept(app, units):
+    webhook_id, clock = webhook(units), Clock()
+    first, second = pending(app, webhook_id, ticket_id=1), pending(app, webhook_id, ticket_id=1)
+    other = pending(app, webhook_id, ticket_id=2)
+
+    class FirstFailsOnce(Answering):
+        def __call__(self, url, body, headers):
+            self.sent.append(uuid.UUID(headers["Iris-Delivery"]))
+            return Outcome(500 if self.sent.count(first) == 1 and self.sent[-1] == first else 200, None, None, 5)
+
+    send = FirstFailsOnce()
+    assert send_due(units, webhook_id, send, clock).states == Counter(retry=1, delivered=1)
+    assert send.sent == [first, other], "the second of ticket 1 waits for the first; ticket 2 goes on"
+    clock.now += timedelta(seconds=60)
+    assert send_due(units, webhook_id, send, clock).states == Counter(delivered=2)
+    assert send.sent == [first, other, first, second]
+
+
+def test_a_batch_takes_at_most_its_limit_in_the_order_made_and_says_more_may_be_due(app, units):
+    webhook_id = webhook(units)
+    made = [pending(app, webhook_id, ticket_id=n % 3) for n in range(5)]
+    send, clock = answering(200), Clock()
+    assert send_due(units, webhook_id, send, clock, limit=3).full
+    last = send_due(units, webhook_id, send, clock, limit=3)
+    assert not last.full and last.states == Counter(delivered=2)
+    assert send.sent == made
+
+
 def test_a_client_error_is_not_retried_and_a_success_clears_the_failing_mark(app, units):
     webhook_id = webhook(units)
-    first, second = pending(app, webhook_id), pending(app, webhook_id)
+    pending(app, webhook_id)
     clock = Clock()
-    assert deliveries.deliver(units, first, POLICY, answering(410), Sealer(KEY).open, clock).state == "failed"
+    assert send_due(units, webhook_id, answering(410), clock).states == Counter(failed=1)
     assert row(app, "SELECT failing_since FROM webhooks")[0] == START
 
-    assert deliveries.deliver(units, second, POLICY, answering(204), Sealer(KEY).open, clock).state == "delivered"
+    pending(app, webhook_id)
+    assert send_due(units, webhook_id, answering(204), clock).states == Counter(delivered=1)
     assert row(app, "SELECT failing_since FROM webhooks")[0] is None
 
 
@@ -87,52 +144,90 @@ def test_a_webhook_failing_for_longer_than_the_limit_is_turned_off_and_says_so(a
     webhook_id, clock = webhook(units), Clock()
     for hours in (0, 12, 25):
         clock.now = START + timedelta(hours=hours)
-        done = deliveries.deliver(units, pending(app, webhook_id), POLICY, answering(500), Sealer(KEY).open, clock)
-    assert done.turned_off and done.state == "failed"  # no retry to a webhook that is off
+        pending(app, webhook_id, ticket_id=hours)
+        done = send_due(units, webhook_id, answering(500), clock)
+    assert done.turned_off and done.states["failed"] == 3, "no retry to a webhook that is off: its pending ones too"
     active, reason = row(app, "SELECT active, disabled_reason FROM webhooks")
     assert not active and reason == "turned off by iris: every delivery failed since 2026-11-30T12:00:00+00:00"
 
-    later = pending(app, webhook_id)
-    assert deliveries.deliver(units, later, POLICY, answering(200), Sealer(KEY).open, clock).state == "failed"
+    pending(app, webhook_id)
+    assert send_due(units, webhook_id, answering(200), clock).states == Counter(failed=1)
     assert "turned off" in row(app, "SELECT error FROM webhook_attempts ORDER BY attempt_id DESC LIMIT 1")[0]
 
 
 def test_the_address_is_checked_again_at_delivery_and_a_private_one_is_refused_without_a_retry(app, units):
     receiver = Receiver().start()
     try:
-        delivery_id = pending(app, webhook(units, url=receiver.url))  # allowed when it was registered
+        webhook_id = webhook(units, url=receiver.url)  # allowed when it was registered
+        pending(app, webhook_id)
         send = partial(post, allow_hosts=(), connect_timeout_s=1, read_timeout_s=1)  # not any more
-        done = deliveries.deliver(units, delivery_id, POLICY, send, Sealer(KEY).open, Clock())
+        done = send_due(units, webhook_id, send, Clock())
     finally:
         receiver.stop()
-    assert done.state == "failed" and receiver.log == []
+    assert done.states == Counter(failed=1) and receiver.log == []
     error = row(app, "SELECT error FROM webhook_attempts")[0]
     assert error.startswith("refused: ") and "127.0.0.1" in error
 
 
 def test_a_secret_sealed_under_another_key_fails_the_delivery_with_a_reason_instead_of_retrying(app, units):
-    delivery_id = pending(app, webhook(units, sealer=Sealer("another key that is long enough to seal things")))
-    done = deliveries.deliver(units, delivery_id, POLICY, answering(200), Sealer(KEY).open, Clock())
-    assert done.state == "failed"
+    webhook_id = webhook(units, sealer=Sealer("another key that is long enough to seal things"))
+    pending(app, webhook_id)
+    assert send_due(units, webhook_id, answering(200), Clock()).states == Counter(failed=1)
     assert "IRIS_SECRET_KEY" in row(app, "SELECT error FROM webhook_attempts")[0]
 
 
-def test_retry_after_is_passed_on_to_the_worker(app, units):
-    delivery_id = pending(app, webhook(units))
+def test_retry_after_sets_when_the_delivery_is_due_again(app, units):
+    webhook_id = webhook(units)
+    pending(app, webhook_id)
     send = lambda url, body, headers: Outcome(429, 120.0, "slow down", 3)  # noqa: E731
-    done = deliveries.deliver(units, delivery_id, POLICY, send, Sealer(KEY).open, Clock())
-    assert (done.state, done.retry_after_s) == ("retry", 120.0)
+    assert send_due(units, webhook_id, send, Clock()).states == Counter(retry=1)
+    assert row(app, "SELECT due FROM webhook_deliveries")[0] == START + timedelta(seconds=120)
 
 
 def test_a_webhook_an_admin_turned_off_fails_its_pending_deliveries_without_counting_against_it(app, units):
     webhook_id = webhook(units)
-    delivery_id = pending(app, webhook_id)
+    pending(app, webhook_id)
     with app.engine.begin() as conn:
         conn.execute(text("UPDATE webhooks SET active = false"))
-    done = deliveries.deliver(units, delivery_id, POLICY, answering(200), Sealer(KEY).open, Clock())
-    assert done.state == "failed" and not done.turned_off
+    done = send_due(units, webhook_id, answering(200), Clock())
+    assert done.states == Counter(failed=1) and not done.turned_off
     assert row(app, "SELECT failing_since, disabled_reason FROM webhooks") == (None, None)
     assert "turned off" in row(app, "SELECT error FROM webhook_attempts")[0]
+
+
+def test_the_job_comes_back_for_a_retry_and_idle_webhooks_with_due_deliveries_are_woken(app, units):
+    webhook_id = webhook(units)
+    pending(app, webhook_id)
+    send_due(units, webhook_id, answering(500), Clock())  # its retry is due in 60 s
+    jobs = (
+        "SELECT args, scheduled_at, lock, queueing_lock FROM procrastinate_jobs WHERE task_name = %r" % DELIVER_WEBHOOK
+    )
+    assert row(app, jobs) is None
+    assert deliveries.come_back(units, webhook_id, START) == START + timedelta(seconds=60)
+    args, at, lock, queueing = row(app, jobs)
+    assert (args, at, lock, queueing) == (
+        {"webhook_id": webhook_id},
+        START + timedelta(seconds=60),
+        *(f"webhook:{webhook_id}",) * 2,
+    )
+    assert deliveries.wake_idle(units, START + timedelta(hours=1)) == [], "it has a job waiting"
+
+    with app.engine.begin() as conn:
+        conn.execute(text("DELETE FROM procrastinate_jobs"))  # as if the job gave up on an error of its own
+    assert deliveries.wake_idle(units, START) == [], "nothing due yet"
+    assert deliveries.wake_idle(units, START + timedelta(hours=1)) == [webhook_id]
+    assert row(app, jobs)[1] is None, "queued for now"
+
+
+def test_a_new_delivery_brings_a_job_waiting_for_a_retry_forward(app, units):
+    webhook_id = webhook(units)
+    pending(app, webhook_id)
+    send_due(units, webhook_id, answering(500), Clock())
+    deliveries.come_back(units, webhook_id, START)
+    with units() as uow:
+        uow.outbox.deliver(webhook_id)  # what the worker does when it makes a new delivery
+        uow.commit()
+    assert row(app, "SELECT count(*), min(scheduled_at) FROM procrastinate_jobs") == (1, None)
 
 
 @pytest.mark.parametrize("target", ["127.0.0.1", "10.0.0.1", "169.254.169.254", "[::1]", "hooks.example.org"])
@@ -140,20 +235,20 @@ def test_at_delivery_a_target_that_is_or_resolves_to_an_inner_address_is_refused
     resolved = {"hooks.example.org": ["10.1.2.3"]}  # a name that now points inside
     resolve = lambda host, port: resolved.get(host, [host.strip("[]")])  # noqa: E731
     url = f"http://{target}:9/hook"
-    delivery_id = pending(app, webhook(units))
+    webhook_id = webhook(units)
+    delivery_id = pending(app, webhook_id)
     with app.engine.begin() as conn:
         conn.execute(text("UPDATE webhooks SET url = :u"), {"u": url})  # as if it had been allowed when registered
     refusing = partial(post, allow_hosts=(), connect_timeout_s=1, read_timeout_s=1, resolve=resolve)
-    done = deliveries.deliver(units, delivery_id, POLICY, refusing, Sealer(KEY).open, Clock())
-    assert done.state == "failed"
-    assert row(app, "SELECT error FROM webhook_attempts")[0].startswith("refused: ")  # before any connection
+    assert send_due(units, webhook_id, refusing, Clock()).states == Counter(failed=1)
+    assert row(app, "SELECT error FROM webhook_attempts WHERE delivery_id = :d", d=delivery_id)[0].startswith(
+        "refused: "
+    )
     if target not in ("127.0.0.1", "[::1]"):
         return  # allowing the others would send a packet off this machine
 
     allowing = partial(post, allow_hosts=(target,), connect_timeout_s=1, read_timeout_s=1, resolve=resolve)
-    again = pending(app, webhook(units))
-    with app.engine.begin() as conn:
-        conn.execute(text("UPDATE webhooks SET url = :u"), {"u": url})
-    deliveries.deliver(units, again, POLICY, allowing, Sealer(KEY).open, Clock())
+    again = pending(app, webhook_id)
+    send_due(units, webhook_id, allowing, Clock())
     error = row(app, "SELECT error FROM webhook_attempts WHERE delivery_id = :d", d=again)[0]
     assert not error.startswith("refused: "), "allowed: it was tried (nothing listens there, so it failed)"

@@ -95,7 +95,7 @@ def test_entries_passed_on_again_tell_nobody_twice_and_queue_no_delivery_twice(w
     assert world.run_jobs()[0].entries == 1
     assert len(world.inbox()) == 1
     assert world.sql("SELECT count(*) FROM webhook_deliveries")[0][0] == 1
-    assert world.sql("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'iris.deliver'")[0][0] == 1
+    assert world.sql("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'iris.deliver_webhook'")[0][0] == 1
 
 
 def test_one_worker_relays_at_a_time_and_a_change_set_is_never_split_between_turns(world):

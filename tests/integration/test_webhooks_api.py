@@ -49,7 +49,9 @@ def add_delivery(engine, webhook_id: int, minutes: int, *, status="failed", atte
 
 def jobs(engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'iris.deliver' ORDER BY id"))
+        rows = conn.execute(
+            text("SELECT args FROM procrastinate_jobs WHERE task_name = 'iris.deliver_webhook' ORDER BY id")
+        )
         return [row.args for row in rows]
 
 
@@ -258,17 +260,16 @@ def test_a_finished_delivery_is_sent_again_once_and_a_pending_one_is_a_conflict(
     pending = add_delivery(app.engine, hook_id, 1, status="pending")
     url = f"/webhooks/{hook_id}/deliveries/{delivery}/redeliver"
     again = client.post(url, status=202).json
-    assert again["status"] == "pending" and again["finished"] is None
+    assert again["status"] == "pending" and again["finished"] is None and again["next_attempt"] is not None
     assert again["attempts"] == 0 and len(again["attempt_log"]) == 3, "a new round of tries; the history is kept"
     assert again["payload"]["n"] == 0
-    assert jobs(app.engine) == [{"delivery_id": delivery}]
+    assert jobs(app.engine) == [{"webhook_id": hook_id}], "its webhook's job, which sends what is due"
     assert client.get(f"/webhooks/{hook_id}/deliveries/{delivery}").json == again
     conflict = client.post(url, status=409)
     assert list(conflict.json["errors"]) == ["status"]
-    assert jobs(app.engine) == [{"delivery_id": delivery}], "exactly one job"
-    # Pending, but no job will send it (its job gave up on an error of iris's own): sending it again is allowed.
-    client.post(f"/webhooks/{hook_id}/deliveries/{pending}/redeliver", status=202)
-    assert jobs(app.engine) == [{"delivery_id": delivery}, {"delivery_id": pending}]
+    # Pending is on its way: its webhook's job sends it, or the worker's look for due deliveries with no job.
+    client.post(f"/webhooks/{hook_id}/deliveries/{pending}/redeliver", status=409)
+    assert jobs(app.engine) == [{"webhook_id": hook_id}], "exactly one job"
 
 
 def test_a_turned_off_webhook_sends_nothing_again_until_turned_on(client, app):

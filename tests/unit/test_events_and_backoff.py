@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from iris.jobs.handlers import Backoff, RetryLater
+from iris.jobs.handlers import Backoff
 from iris.services import events
 
 AT = datetime(2026, 11, 30, tzinfo=timezone.utc)
@@ -50,10 +50,16 @@ def test_backoff_doubles_with_jitter_up_to_the_cap():
         assert max(waits) - min(waits) > ceiling / 10, "jittered, so retries of many jobs spread out"
 
 
-def test_a_retry_waits_at_least_what_retry_after_asked_within_the_cap_and_stops_at_the_bound():
-    backoff = Backoff(base_s=1, cap_s=600, max_attempts=5)
-    decision = backoff.get_retry_decision(exception=RetryLater(300), job=job(0))
-    assert decision.retry_at >= datetime.now(timezone.utc) + timedelta(seconds=299)
-    capped = backoff.get_retry_decision(exception=RetryLater(10**9), job=job(0))
-    assert capped.retry_at <= datetime.now(timezone.utc) + timedelta(seconds=601)
+def test_a_retry_waits_at_least_what_retry_after_asked_within_the_cap():
+    backoff = Backoff(base_s=1, cap_s=600)
+    assert 300 <= backoff.delay_s(0, 300) <= 300.001
+    assert backoff.delay_s(0, 10**9) == 600
+    assert backoff.delay_s(0, None) <= 1 and backoff.delay_s(0, 0.1) <= 1
+
+
+def test_a_job_retries_after_its_backoff_and_stops_at_the_bound():
+    backoff = Backoff(base_s=10, cap_s=600, max_attempts=5)
+    decision = backoff.get_retry_decision(exception=RuntimeError(), job=job(1))
+    assert decision.retry_at >= datetime.now(timezone.utc) + timedelta(seconds=9)
+    assert decision.retry_at <= datetime.now(timezone.utc) + timedelta(seconds=21)
     assert backoff.get_retry_decision(exception=RuntimeError(), job=job(4)) is None
