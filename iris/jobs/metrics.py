@@ -5,7 +5,7 @@ from prometheus_client import Counter
 
 DELIVERY_ATTEMPTS = Counter(
     "iris_webhook_delivery_attempts",
-    "Webhook delivery attempts, by what came of them (delivered, retry, failed, skipped)",
+    "Webhook delivery attempts, by what came of them (delivered, retry, failed)",
     ["outcome"],
 )
 EMAILS = Counter("iris_emails_sent", "E-mails sent (each may carry many notifications)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -30,6 +30,13 @@ class Person:
 RELAY_LOCK_KEY = 0x1215_7E11  # pg_try_advisory_xact_lock: one worker relays the journal at a time
 
 
+def untold_entries() -> Select:
+    """The journal entries not yet passed on, oldest first. `NOT told`, word for word the predicate of the partial
+    index ix_ticket_history_untold: PostgreSQL cannot match `told IS false` to it, and read the whole journal each
+    turn (seen in the webhook bench: a sequential scan of ticket_history four times a second)."""
+    return select(TicketHistory).where(not_(TicketHistory.told)).order_by(TicketHistory.entry_id)
+
+
 class FanoutRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -41,7 +48,7 @@ class FanoutRepository:
     def untold(self, limit: int) -> list[TicketHistory]:
         """The oldest journal entries not yet passed on, up to `limit`, and then the rest of the last one's change
         set on its ticket, so that a change set is never split between two turns."""
-        query = select(TicketHistory).where(TicketHistory.told.is_(False)).order_by(TicketHistory.entry_id)
+        query = untold_entries()
         found = list(self.session.scalars(query.limit(limit)))
         if len(found) == limit:
             last = found[-1]

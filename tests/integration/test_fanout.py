@@ -6,8 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 
 from iris.db import make_session_factory
+from iris.repositories.fanout import untold_entries
 from iris.schemas import CommentCreate, TicketCreate, TicketPatch, parse
 from iris.sealing import Sealer
 from iris.services import comments, fanout, tickets, users, webhooks
@@ -169,3 +171,12 @@ def test_an_inbox_entry_keeps_long_texts_short_while_the_webhook_gets_them_whole
     assert changes[0]["new"]["description"] == "x" * (fanout.SHORT - 1) + "…"
     assert changes[0]["new"]["ticket_id"] == ticket_id
     assert json.loads(body)["changes"][0]["new"]["description"] == long
+
+
+def test_untold_entries_are_found_through_their_partial_index_not_by_reading_the_journal(world):
+    query = untold_entries().limit(fanout.BATCH)
+    query = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    with world.app.engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))  # a plan that can use the index, uses it
+        plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {query}")))
+    assert "ix_ticket_history_untold" in plan, plan
