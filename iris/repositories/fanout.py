@@ -4,7 +4,7 @@ of them and which webhooks take them; and for gathering what a user is due to be
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from sqlalchemy import Select, delete, func, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import array
@@ -27,6 +27,31 @@ class Person:
     channels: Optional[tuple[str, ...]]
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who may hear of a turn's change sets: the watchers of their tickets (with when each began watching) and the
+    active users among them or who asked to hear of every new ticket, read in two queries for the whole turn."""
+
+    watchers: dict[int, list[tuple[int, datetime]]]  # ticket_id -> [(user_id, watching since)]
+    people: dict[
+        int, tuple[User, Optional[tuple[str, ...]], Optional[tuple[str, ...]]]
+    ]  # active: user, events, channels
+
+    def of(self, ticket_id: int, at: datetime, everyone_told_of_new: bool) -> list[Person]:
+        """The ticket's active watchers as of `at` (the change's time: who started watching later is not told of
+        it) and, for a new ticket, every active user who asked to hear of new tickets; by user id."""
+        watching = {user_id for user_id, since in self.watchers.get(ticket_id, ()) if since <= at}
+        told = set(watching)
+        if everyone_told_of_new:
+            told |= {user_id for user_id, (_, events, _) in self.people.items() if "created" in (events or ())}
+        found = []
+        for user_id in sorted(told & self.people.keys()):  # active users only
+            user, events, channels = self.people[user_id]
+            found.append(Person(user_id, user.username, user.email, user_id in watching, events, channels))
+        return found
+
+
+CHUNK = 1000  # rows an INSERT carries at most (PostgreSQL takes 65,535 parameters a statement)
 RELAY_LOCK_KEY = 0x1215_7E11  # pg_try_advisory_xact_lock: one worker relays the journal at a time
 
 
@@ -62,50 +87,58 @@ class FanoutRepository:
             told = update(TicketHistory).where(TicketHistory.entry_id.in_(list(entry_ids))).values(told=True)
             self.session.execute(told.execution_options(synchronize_session=False))
 
-    def ticket(self, ticket_id: int) -> Optional[Ticket]:
-        return self.session.get(Ticket, ticket_id)
+    def tickets(self, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
+        """The tickets that still exist, of those asked for (one query for a turn)."""
+        query = select(Ticket).where(Ticket.ticket_id.in_(sorted(set(ticket_ids))))
+        return {ticket.ticket_id: ticket for ticket in self.session.scalars(query)}
 
-    def audience(self, ticket_id: int, at: datetime, everyone_told_of_new: bool) -> list[Person]:
-        """The ticket's active watchers as of `at` (the change's time: who started watching later is not told of
-        it) and, for a new ticket, every active user who asked to hear of new tickets."""
-        watching = select(TicketWatcher.user_id).where(
-            TicketWatcher.ticket_id == ticket_id, TicketWatcher.created <= at
+    def audience(self, ticket_ids: Iterable[int], any_new: bool) -> Audience:
+        """Who may hear of changes to these tickets (`any_new`: one of them is new, so those who asked to hear of
+        every new ticket too)."""
+        ids = sorted(set(ticket_ids))
+        rows = self.session.execute(
+            select(TicketWatcher.ticket_id, TicketWatcher.user_id, TicketWatcher.created).where(
+                TicketWatcher.ticket_id.in_(ids)
+            )
         )
-        who = User.user_id.in_(watching)
-        if everyone_told_of_new:
+        watchers: dict[int, list[tuple[int, datetime]]] = {}
+        for ticket_id, user_id, since in rows:
+            watchers.setdefault(ticket_id, []).append((user_id, since))
+        who = User.user_id.in_(select(TicketWatcher.user_id).where(TicketWatcher.ticket_id.in_(ids)))
+        if any_new:
             who = or_(who, NotificationPreference.events.contains(array(["created"])))
         query = (
-            select(User, User.user_id.in_(watching), NotificationPreference.events, NotificationPreference.channels)
+            select(User, NotificationPreference.events, NotificationPreference.channels)
             .outerjoin(NotificationPreference, NotificationPreference.user_id == User.user_id)
             .where(User.active, who)
-            .order_by(User.user_id)
         )
-        return [
-            Person(user.user_id, user.username, user.email, bool(watches), _tuple(events), _tuple(channels))
-            for user, watches, events, channels in self.session.execute(query)
-        ]
+        people = {
+            user.user_id: (user, _tuple(events), _tuple(channels))
+            for user, events, channels in self.session.execute(query)
+        }
+        return Audience(watchers, people)
 
     def add_notifications(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, bool]]:
         """Adds those not there yet (a job run twice adds nothing twice); returns (user_id, email_due) of the new."""
-        if not rows:
-            return []
-        statement = pg_insert(Notification).values(list(rows)).on_conflict_do_nothing()
-        return [
-            tuple(row)
-            for row in self.session.execute(statement.returning(Notification.user_id, Notification.email_due))
-        ]
+        added = []
+        for chunk in _chunks(rows):
+            statement = pg_insert(Notification).values(chunk).on_conflict_do_nothing()
+            returning = statement.returning(Notification.user_id, Notification.email_due)
+            added += [tuple(row) for row in self.session.execute(returning)]
+        return added
 
-    def webhooks_for(self, kinds: Sequence[str]) -> Sequence[Webhook]:
-        query = select(Webhook).where(Webhook.active, Webhook.events.overlap(array(list(kinds))))
-        return self.session.scalars(query.order_by(Webhook.webhook_id)).all()
+    def active_webhooks(self) -> Sequence[Webhook]:
+        return self.session.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.webhook_id)).all()
 
     def add_deliveries(self, rows: Sequence[dict[str, Any]]) -> list[tuple[uuid.UUID, int]]:
-        """Adds those not there yet; returns (delivery_id, webhook_id) of the new ones, to be sent."""
-        if not rows:
-            return []
-        statement = pg_insert(WebhookDelivery).values(list(rows)).on_conflict_do_nothing()
-        returning = statement.returning(WebhookDelivery.delivery_id, WebhookDelivery.webhook_id)
-        return [tuple(row) for row in self.session.execute(returning)]
+        """Adds those not there yet, in the order given (their `seq`); returns (delivery_id, webhook_id) of the new
+        ones, to be sent."""
+        added = []
+        for chunk in _chunks(rows):
+            statement = pg_insert(WebhookDelivery).values(chunk).on_conflict_do_nothing()
+            returning = statement.returning(WebhookDelivery.delivery_id, WebhookDelivery.webhook_id)
+            added += [tuple(row) for row in self.session.execute(returning)]
+        return added
 
     def drop_watchers(self, ticket_id: int) -> None:
         self.session.execute(delete(TicketWatcher).where(TicketWatcher.ticket_id == ticket_id))
@@ -129,6 +162,10 @@ class FanoutRepository:
         if notification_ids:
             ids = Notification.notification_id.in_(list(notification_ids))
             self.session.execute(update(Notification).where(ids).values(email_due=True))
+
+
+def _chunks(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [list(rows[start : start + CHUNK]) for start in range(0, len(rows), CHUNK)]
 
 
 def _tuple(values) -> Optional[tuple[str, ...]]:

@@ -13,10 +13,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
-from iris.models_notify import DEFAULT_CHANNELS, DEFAULT_EVENTS
-from iris.repositories.fanout import Person
+from iris.models_notify import DEFAULT_CHANNELS, DEFAULT_EVENTS, Webhook
+from iris.repositories.fanout import Audience, Person
 from iris.schemas.tickets import ticket_json
 from iris.services import events
 from iris.services.events import TicketEvent
@@ -33,20 +33,33 @@ class Relayed:
 
 
 def relay(uow: UnitOfWork, email_after_s: Optional[int], now: datetime, batch: int = BATCH) -> Relayed:
-    """One turn. `email_after_s`: the grouping window of e-mails (None: e-mail is off)."""
+    """One turn. `email_after_s`: the grouping window of e-mails (None: e-mail is off). The turn reads what it needs
+    for all its change sets at once (their tickets, watchers and the webhooks) and writes all their inbox entries
+    and deliveries in one statement each: a statement per change set was most of the worker's database work."""
     with uow:
         if not uow.fanout.lead():
             return Relayed(0, 0, 0)
         entries = uow.fanout.untold(batch)
-        notified, queued = 0, []
-        for group in _change_sets(entries):
-            told = _tell(uow, events.of_entries(group), email_after_s, now)
-            notified, queued = notified + told[0], queued + told[1]
-        for webhook_id in sorted({webhook_id for _, webhook_id in queued}):
-            uow.outbox.deliver(webhook_id)  # one job a webhook sends the turn's deliveries, in the order made
+        if not entries:
+            return Relayed(0, 0, 0)
+        told = [events.of_entries(group) for group in _change_sets(entries)]
+        tickets = uow.fanout.tickets(event.ticket_id for event in told)
+        audience = uow.fanout.audience((event.ticket_id for event in told), any("created" in e.kinds for e in told))
+        webhooks = uow.fanout.active_webhooks()
+        notes, sends = [], []
+        for event in told:
+            ticket = tickets.get(event.ticket_id)
+            title = ticket.title if ticket is not None else _deleted_snapshot(event).get("title", "")
+            notes += _notifications(audience, event, title, email_after_s is not None, now)
+            sends += _deliveries(webhooks, event, ticket)
+        added, queued = uow.fanout.add_notifications(notes), uow.fanout.add_deliveries(sends)
+        _queue_jobs(uow, added, queued, email_after_s)
+        for event in told:
+            if "deleted" in event.kinds:
+                uow.fanout.drop_watchers(event.ticket_id)
         uow.fanout.mark_told([entry.entry_id for entry in entries])
         uow.commit()
-    return Relayed(len(entries), notified, len(queued))
+    return Relayed(len(entries), len(added), len(queued))
 
 
 def _change_sets(entries) -> list[list]:
@@ -57,21 +70,16 @@ def _change_sets(entries) -> list[list]:
     return list(groups.values())
 
 
-def _tell(uow: UnitOfWork, event: TicketEvent, email_after_s: Optional[int], now: datetime) -> tuple[int, list]:
-    ticket = uow.fanout.ticket(event.ticket_id)
-    title = ticket.title if ticket is not None else _deleted_snapshot(event).get("title", "")
-    added = uow.fanout.add_notifications(_notifications(uow, event, title, email_after_s is not None, now))
-    queued = uow.fanout.add_deliveries(_deliveries(uow, event, ticket))
-    for user_id in {user_id for user_id, email_due in added if email_due}:
+def _queue_jobs(uow: UnitOfWork, added: list, queued: list, email_after_s: Optional[int]) -> None:
+    for webhook_id in sorted({webhook_id for _, webhook_id in queued}):
+        uow.outbox.deliver(webhook_id)  # one job a webhook sends the turn's deliveries, in the order made
+    for user_id in sorted({user_id for user_id, email_due in added if email_due}):
         uow.outbox.email_digest(user_id, email_after_s)
-    if "deleted" in event.kinds:
-        uow.fanout.drop_watchers(event.ticket_id)
-    return len(added), queued
 
 
-def _notifications(uow: UnitOfWork, event: TicketEvent, title: str, email_on: bool, now: datetime) -> list[dict]:
+def _notifications(audience: Audience, event: TicketEvent, title: str, email_on: bool, now: datetime) -> list[dict]:
     rows = []
-    for person in uow.fanout.audience(event.ticket_id, event.at, "created" in event.kinds):
+    for person in audience.of(event.ticket_id, event.at, "created" in event.kinds):
         told = _told(person, event)
         if told is None:
             continue
@@ -107,9 +115,9 @@ def _told(person: Person, event: TicketEvent) -> Optional[str]:
     return events.first_of(chosen) if chosen else None
 
 
-def _deliveries(uow: UnitOfWork, event: TicketEvent, ticket) -> list[dict]:
+def _deliveries(webhooks: Sequence[Webhook], event: TicketEvent, ticket) -> list[dict]:
     rows = []
-    for webhook in uow.fanout.webhooks_for(sorted(event.kinds)):
+    for webhook in (webhook for webhook in webhooks if event.kinds & set(webhook.events)):
         delivery_id = uuid.uuid4()
         name = events.first_of(set(webhook.events) & event.kinds)
         body = payload(delivery_id, name, event, ticket)

@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql
 
 from iris.db import make_session_factory
@@ -180,3 +180,33 @@ def test_untold_entries_are_found_through_their_partial_index_not_by_reading_the
         conn.execute(text("SET LOCAL enable_seqscan = off"))  # a plan that can use the index, uses it
         plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {query}")))
     assert "ix_ticket_history_untold" in plan, plan
+
+
+def statements_of_a_turn(world) -> int:
+    counted = []
+    listener = lambda *args: counted.append(1)  # noqa: E731
+    event.listen(world.app.engine, "before_cursor_execute", listener)
+    try:
+        assert fanout.relay(world.uow(), 60, NOW).entries
+    finally:
+        event.remove(world.app.engine, "before_cursor_execute", listener)
+    return len(counted)
+
+
+def test_a_turn_reads_and_writes_in_statements_whose_number_does_not_grow_with_its_change_sets(world):
+    webhooks.register_webhook(world.uow(), {"url": "https://93.184.215.14/h", "secret": "s" * 16,
+                              "events": ["created", "commented"]}, sealer=Sealer("k" * 32), allow_hosts=())  # fmt: skip
+    world.prefer("cy", ["created", "commented"], ["inbox", "email"])
+
+    def changes(count: int) -> int:
+        for n in range(count):
+            ticket_id = open_as(world, "ann", title=f"Ticket {n}", assignee="bob")
+            comments.comment_on(world.uow(Actor("dee", "agent")), ticket_id, parse(CommentCreate, {"body": "seen"}))
+        return statements_of_a_turn(world)
+
+    one, twenty = changes(1), changes(20)
+    assert twenty == one, f"{one} statements for 2 change sets, {twenty} for 40"
+    assert world.sql("SELECT count(*) FROM webhook_deliveries")[0][0] == 42
+    # Each ticket: bob (assigned) and cy (asked for new tickets) hear of it; ann and bob, who watch, of its comment.
+    assert len(world.inbox()) == 21 * 4
+    assert world.sql("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'iris.send_email'")[0][0] == 1
