@@ -42,6 +42,11 @@ Time: B's drains dominate. On this machine the worker delivered 3-20 writes a se
 backlog and the queue's dead rows grow (this PostgreSQL runs with autovacuum off), so a 20 s run on B can take
 minutes to drain. BENCH_VACUUM_QUEUE=1 (the default) runs VACUUM ANALYZE on B's queue tables after each drain,
 untimed, standing in for autovacuum; BENCH_DRAIN_SECONDS (600) bounds a drain (the report then says so).
+
+Noise: commits wait for the disk (synchronous_commit on), and on these shared machines the time a flush takes
+drifts by more than 10% between runs a minute apart (C, with the same request code as B and no worker, has come
+out anywhere from 0.9x to 1.4x of A). BENCH_SYNCHRONOUS_COMMIT=off sets it off for all three databases, leaving
+the CPU, where the worker competes with the requests; more rounds (BENCH_ROUNDS) narrow the medians.
 """
 
 import json
@@ -86,6 +91,9 @@ DRAIN_SECONDS = int(os.environ.get("BENCH_DRAIN_SECONDS", "600"))
 # With autovacuum off (the CI config of this machine's PostgreSQL), the job queue's dead rows and stale statistics
 # are never cleaned and B's worker slows down drain after drain; 1 vacuums B's queue tables after each drain.
 VACUUM_QUEUE = os.environ.get("BENCH_VACUUM_QUEUE", "1") == "1"
+# The same for all three databases. "off": commits do not wait for the disk, whose flush time on these shared
+# machines varies more from minute to minute than what is measured; what is left is CPU, where the worker competes.
+SYNCHRONOUS_COMMIT = os.environ.get("BENCH_SYNCHRONOUS_COMMIT", "")
 WORKERS = 2
 THREADS, CONNECTIONS, TIMEOUT = 2, 8, "10s"
 SERVERS = ("A", "B", "C")
@@ -594,6 +602,7 @@ def run(databases: dict, tree: str, files: list, procs: list) -> str:
         "machine": wrk.machine(),
         "postgres": query(databases["A"], "SHOW server_version")[0],
         "autovacuum": query(databases["A"], "SHOW autovacuum")[0],  # off: the queue's dead rows pile up
+        "synchronous_commit": query(databases["A"], "SHOW synchronous_commit")[0],
         "vacuum_queue": VACUUM_QUEUE,
         "source": source_state(),
         "base": subprocess.run(
@@ -690,6 +699,8 @@ def main() -> int:
             for name in names.values():
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
                 made.append(name)
+                if SYNCHRONOUS_COMMIT in ("on", "off"):
+                    conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = {SYNCHRONOUS_COMMIT}')
         print(run({s: admin.set(database=n) for s, n in names.items()}, tree, files, procs))
         return 0
     except BaseException as exc:

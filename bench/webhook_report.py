@@ -118,7 +118,8 @@ def drained(seconds: float) -> str:
 def report(about: dict, chosen: list, runs: dict, after: dict, commands: list[str], labels: dict, order) -> str:
     """`order(round_no)`: the servers in the order that round ran them."""
     head = (
-        f"{about['machine']}; PostgreSQL {about['postgres']} (autovacuum {about.get('autovacuum', '?')}"
+        f"{about['machine']}; PostgreSQL {about['postgres']} (synchronous_commit "
+        f"{about.get('synchronous_commit', '?')}, autovacuum {about.get('autovacuum', '?')}"
         f"{'; B: VACUUM ANALYZE of the job queue after each drain' if about.get('vacuum_queue') else ''}); "
         f"{about['source']} (B, C); A at {about['base']}; "
         f"{about['tickets']:,} tickets seeded through the API; {about['rounds']} rounds of {about['seconds']} s "
