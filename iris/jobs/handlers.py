@@ -65,7 +65,10 @@ def now() -> datetime:
 
 # For jobs that fail on an error of their own: a database that went away, a bug fixed by a restart.
 INTERNAL = Backoff(1, 300, max_attempts=20)
-DRAIN_BUDGET_S = 20  # a webhook's job sends for this long at most, then queues itself again (SIGTERM waits for it)
+# A webhook's job starts no call after this long, then queues itself again for what is left: the job ends within
+# this and one call's timeouts (IRIS_WEBHOOK_CONNECT/READ_TIMEOUT_SECONDS), inside SIGTERM's 60 s of grace.
+DRAIN_BUDGET_S = 10
+PAUSE_AFTER_ERROR_S = 60  # after an error of iris's own (the database away), a webhook's job comes back this late
 
 
 def relay_turn(deps: Deps) -> fanout.Relayed:
@@ -85,20 +88,27 @@ def register(app: App, deps: Deps) -> None:
 
 
 def drain(deps: Deps, webhook_id: int, budget_s: float = DRAIN_BUDGET_S) -> None:
-    """Sends the webhook's due deliveries, batch after batch, for `budget_s` at most; then queues its job again for
-    whatever is left or waits for a retry. Never fails: procrastinate's own retry of a job whose queueing lock was
-    taken meanwhile would fail, so an error here is logged, and the webhook looked at again after a while (and by
-    `wake_idle` in any case)."""
+    """Sends the webhook's due deliveries, batch after batch, starting no call after `budget_s`; then queues its job
+    again for what is left or waits for a retry. Never fails: procrastinate's own retry of a job whose queueing lock
+    was taken meanwhile would fail, so an error here is logged, and the job comes back after a pause (or, if even
+    that fails, `wake_idle` queues it)."""
     ends = time.monotonic() + budget_s
     try:
         while True:
-            sent = deliveries.send_due(deps.units, webhook_id, deps.policy, deps.send, deps.open_secret, now, deps.pool)
+            sent = deliveries.send_due(
+                deps.units, webhook_id, deps.policy, deps.send, deps.open_secret, now, deps.pool, ends=ends
+            )
             _count(webhook_id, sent)
-            if not sent.full or time.monotonic() > ends:
+            if not sent.full or time.monotonic() >= ends:
                 break
         deliveries.come_back(deps.units, webhook_id, now())
     except Exception:
         log.exception("webhook %s: could not send its deliveries; they stay pending", webhook_id)
+        try:
+            later = now() + timedelta(seconds=PAUSE_AFTER_ERROR_S)
+            deliveries.come_back(deps.units, webhook_id, now(), not_before=later)
+        except Exception:
+            log.exception("webhook %s: could not queue its job again; the worker's look for idle ones will", webhook_id)
 
 
 def _count(webhook_id: int, sent: deliveries.Sent) -> None:

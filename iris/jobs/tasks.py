@@ -5,10 +5,12 @@ pinned to that minor release). The web process inserts those rows itself, with S
 procrastinate's App: importing procrastinate loads psycopg 3 and its pool (about 25 MB in every gunicorn worker,
 measured with `import iris.api.app`), only to run an INSERT; and an INSERT of many rows queues a bulk edit's jobs in
 one statement. The row is what procrastinate's own `defer` writes (procrastinate_defer_jobs_v1 is that INSERT), and
-its triggers (the NOTIFY that wakes workers, the `deferred` event) fire all the same. The worker (iris/jobs/worker.py)
+its triggers (the NOTIFY that wakes workers, the `deferred` event) fire all the same; a waiting job brought
+forward (`defer(..., sooner=True)`) is an UPDATE, so `defer` sends that NOTIFY itself. The worker (iris/jobs/worker.py)
 runs them with procrastinate itself.
 """
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional, Sequence
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
 
 DELIVER_WEBHOOK = "iris.deliver_webhook"  # send what is due of one webhook's deliveries, in batches
-DELIVER = "iris.deliver"  # before revision 0033, a job per delivery: still run (as its webhook's), if queued then
+DELIVER = "iris.deliver"  # before revision 0033, a job per delivery (0033 turned the waiting ones into the above)
 SEND_EMAIL = "iris.send_email"  # one e-mail with what a user was told since the last one
 PURGE_OLD = "iris.purge_old"  # daily: finished deliveries and inbox entries past their retention
 QUEUE = "iris"
@@ -62,19 +64,32 @@ def job(
 def defer(session: Session, jobs: Sequence[dict], sooner: bool = False) -> int:
     """Insert the jobs on the session's connection, in order (ids grow in list order): they commit, or roll back,
     with everything else done there. A job whose queueing lock is taken by one still waiting is left out (that one
-    will do); with `sooner`, the waiting one is brought forward to this one's time if that is earlier. Returns how
-    many were queued or brought forward."""
+    will do); with `sooner`, the waiting one is brought forward to this one's time if that is earlier (and the
+    workers told, as an insert's trigger tells them). Returns how many were queued or brought forward."""
     if not jobs:
         return 0
     statement = insert(JOBS).values(list(jobs))
     if any(j["queueing_lock"] for j in jobs):
         waiting = {"index_elements": ["queueing_lock"], "index_where": text("status = 'todo'")}
-        if sooner:  # no time (NULL) is "now", earlier than any
-            earliest = text(
-                "CASE WHEN procrastinate_jobs.scheduled_at IS NULL OR excluded.scheduled_at IS NULL THEN NULL "
-                "ELSE LEAST(procrastinate_jobs.scheduled_at, excluded.scheduled_at) END"
-            )
-            statement = statement.on_conflict_do_update(**waiting, set_={"scheduled_at": earliest})
+        if sooner:
+            statement = statement.on_conflict_do_update(**waiting, set_={"scheduled_at": _EARLIER}, where=_LATER)
         else:
             statement = statement.on_conflict_do_nothing(**waiting)
-    return len(session.execute(statement.returning(JOBS.c.id)).all())
+    rows = session.execute(statement.returning(JOBS.c.id, text("xmax = 0"))).all()
+    for job_id, inserted in rows:
+        if not inserted:  # an UPDATE fires no insert trigger, so no NOTIFY: say it here, or it waits for a poll
+            session.execute(_NOTIFY, {"payload": json.dumps({"type": "job_inserted", "job_id": job_id})})
+    return len(rows)
+
+
+# No time (NULL) is "now", earlier than any; the waiting job is only touched when it is to run sooner (each
+# update of a scheduled job adds a row to procrastinate_events).
+_EARLIER = text(
+    "CASE WHEN excluded.scheduled_at IS NULL THEN NULL "
+    "ELSE LEAST(procrastinate_jobs.scheduled_at, excluded.scheduled_at) END"
+)
+_LATER = text(
+    "procrastinate_jobs.scheduled_at IS NOT NULL "
+    "AND (excluded.scheduled_at IS NULL OR excluded.scheduled_at < procrastinate_jobs.scheduled_at)"
+)
+_NOTIFY = text(f"SELECT pg_notify('procrastinate_queue_v1#{QUEUE}', :payload)")

@@ -1,9 +1,9 @@
 """`iris worker`: runs the jobs (iris/jobs/handlers.py) until SIGTERM or SIGINT, then finishes what it is doing.
 
 procrastinate keeps the jobs in PostgreSQL, so the worker needs nothing but the database: several workers can run
-at once (a job is taken by one, FOR UPDATE SKIP LOCKED), and jobs sharing a lock (one ticket's) run one at a time,
-in order. A worker that died without a word (SIGKILL, a lost host) stops beating its heart; the others give its
-jobs back to the queue once it has been silent for `stalled_s`.
+at once (a job is taken by one, FOR UPDATE SKIP LOCKED), and jobs sharing a lock (one webhook's, one person's
+e-mail) run one at a time, in order. A worker that died without a word (SIGKILL, a lost host) stops beating its
+heart; the others give its jobs back to the queue once it has been silent for `stalled_s`.
 """
 
 import asyncio
@@ -15,7 +15,7 @@ from functools import partial
 
 import prometheus_client
 from procrastinate import App, PsycopgConnector
-from procrastinate.jobs import Status
+from procrastinate.exceptions import UniqueViolation
 from procrastinate.worker import Worker
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL
@@ -27,7 +27,7 @@ from iris.jobs.smtp import smtp_sender
 from iris.outbound.client import post
 from iris.sealing import Sealer
 from iris.services import deliveries, fanout
-from iris.services.deliveries import Policy
+from iris.services.deliveries import WIDTH, Policy
 from iris.services.identity import Actor
 from iris.services.mail import Letterhead
 from iris.services.retention import Kept
@@ -65,8 +65,9 @@ def make_deps(settings: Settings, url: URL) -> handlers.Deps:
         send_mail=smtp_sender(d),
         email_after_s=d.email_group_seconds,
         kept=Kept(d.delivery_retention_days, d.notification_retention_days),
-        # Threads that only wait on receivers (no connection held): a slow receiver delays its own tickets only.
-        pool=ThreadPoolExecutor(max_workers=max(2, d.worker_concurrency), thread_name_prefix="iris-send"),
+        # Threads that only wait on receivers (no connection held), WIDTH for each job that may run at once: a slow
+        # receiver holds its own webhook's share only.
+        pool=ThreadPoolExecutor(max_workers=d.worker_concurrency * WIDTH, thread_name_prefix="iris-send"),
     )
 
 
@@ -83,8 +84,8 @@ def make_app(url: URL, deps: handlers.Deps) -> App:
 
 class OrderedWorker(Worker):
     """procrastinate looks for jobs when told of a new one (NOTIFY) or at its next poll; a job that ends is neither.
-    So the next change set of a ticket, waiting on the lock of the one that just ended, would wait a whole poll
-    interval: a ticket's changes would flow at one a poll. Looking again as a locked job ends removes that wait.
+    So the next job of a webhook, waiting on the lock of the one that just ended (queued meanwhile for the
+    deliveries made since), would wait a whole poll interval. Looking again as a locked job ends removes that wait.
     (`_process_job` and `_new_job_event` are procrastinate 3.10's own; pyproject pins the minor release.)"""
 
     async def _process_job(self, context) -> None:
@@ -176,16 +177,23 @@ async def _give_back(app: App, job) -> None:
     try:
         await app.job_manager.retry_job(job)
         log.warning("job %s of a silent worker goes back to the queue", job.call_string)
-    except Exception as exc:  # another worker gave it back first, or one like it waits already (its queueing lock)
-        log.info("job %s was not given back: %s", job.call_string, exc)
+    except UniqueViolation as exc:
+        if exc.constraint_name != QUEUEING_LOCK_INDEX:
+            raise
         await _end_stalled(app, job)
+    except Exception as exc:  # another worker gave it back first; or the database is away: next round
+        log.info("job %s was not given back: %s", job.call_string, exc)
+
+
+# A job waits already with the same queueing lock (a webhook's job): the stalled one is not needed, and left `doing`
+# it would hold its lock, and so every later job of that webhook, for ever. Only if still `doing` for that worker.
+_END_STALLED = (
+    "UPDATE procrastinate_jobs SET status = 'failed' "
+    "WHERE id = %(job_id)s AND status = 'doing' AND worker_id IS NOT DISTINCT FROM %(worker_id)s"
+)
+QUEUEING_LOCK_INDEX = "procrastinate_jobs_queueing_lock_idx_v1"
 
 
 async def _end_stalled(app: App, job) -> None:
-    """A stalled job still 'doing' would hold its lock, and every later job of that lock, for ever: ended as failed
-    (one like it waits already; a webhook's deliveries stay pending, found by the next job or by wake_idle)."""
-    try:
-        await app.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
-        log.warning("job %s of a silent worker ended as failed: one like it waits already", job.call_string)
-    except Exception as exc:  # no longer 'doing': given back by another worker
-        log.info("job %s was not ended: %s", job.call_string, exc)
+    await app.connector.execute_query_async(_END_STALLED, job_id=job.id, worker_id=job.worker_id)
+    log.warning("job %s of a silent worker ended as failed: one like it waits already", job.call_string)

@@ -12,10 +12,13 @@ in the caller's thread and cannot be woken early for a sooner deadline, hence th
 
 import heapq
 import itertools
+import logging
 import socket
 import threading
 import time
 from typing import Any, Optional
+
+log = logging.getLogger("iris.outbound")
 
 
 class _Watchdog:
@@ -49,7 +52,10 @@ class _Watchdog:
                     self._wake.wait(wait)
                     continue
                 deadline = heapq.heappop(self._due)[2]
-            deadline.expire()  # outside the condition: it takes the deadline's own lock
+            try:
+                deadline.expire()  # outside the condition: it takes the deadline's own lock
+            except Exception:  # never the end of the one thread every call's deadline relies on
+                log.exception("could not cut off an outbound call at its deadline")
 
 
 _WATCHDOG = _Watchdog()
@@ -72,6 +78,7 @@ class Deadline:
         # Under the lock, so the watchdog can never shut down a descriptor the client has closed and reused since.
         with self._lock:
             self.done = True
+            self._sock = None  # the heap keeps this until its time: not the socket with it
 
     def remaining(self) -> float:
         return max(0.0, self.ends - time.monotonic())

@@ -5,7 +5,7 @@
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Optional, Sequence
 
 from sqlalchemy import delete, func, select, tuple_
@@ -99,6 +99,7 @@ class WebhookRepository:
         """Pending again, for a new round of up to IRIS_WEBHOOK_MAX_ATTEMPTS tries: `attempts` counts the round's
         tries, and the attempts so far stay in webhook_attempts."""
         delivery.status, delivery.finished, delivery.attempts = "pending", None, 0
-        delivery.due = datetime.now(timezone.utc)  # due now (a value, not now(): the row is read after commit)
+        # Due at once, whatever the worker's clock says of this server's: its own creation time is past for both.
+        delivery.due = delivery.created
         self.session.flush()
         return delivery

@@ -12,7 +12,7 @@ nothing is told twice.
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Optional, Sequence
 
 from iris.models_notify import DEFAULT_CHANNELS, DEFAULT_EVENTS, Webhook
@@ -23,6 +23,7 @@ from iris.services.events import TicketEvent
 from iris.services.unit_of_work import UnitOfWork
 
 BATCH = 500  # journal entries a turn takes at most (a change set is never split across turns)
+FAILING_PAUSE_S = 10  # a failing webhook's job is not brought forward sooner than this (_queue_jobs)
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,10 @@ def relay(uow: UnitOfWork, email_after_s: Optional[int], now: datetime, batch: i
             ticket = tickets.get(event.ticket_id)
             title = ticket.title if ticket is not None else _deleted_snapshot(event).get("title", "")
             notes += _notifications(audience, event, title, email_after_s is not None, now)
-            sends += _deliveries(webhooks, event, ticket)
+            sends += _deliveries(webhooks, event, ticket, now)
         added, queued = uow.fanout.add_notifications(notes), uow.fanout.add_deliveries(sends)
-        _queue_jobs(uow, added, queued, email_after_s)
+        failing = {webhook.webhook_id for webhook in webhooks if webhook.failing_since is not None}
+        _queue_jobs(uow, added, queued, email_after_s, failing, now)
         for event in told:
             if "deleted" in event.kinds:
                 uow.fanout.drop_watchers(event.ticket_id)
@@ -70,9 +72,13 @@ def _change_sets(entries) -> list[list]:
     return list(groups.values())
 
 
-def _queue_jobs(uow: UnitOfWork, added: list, queued: list, email_after_s: Optional[int]) -> None:
+def _queue_jobs(uow: UnitOfWork, added: list, queued: list, email_after_s, failing: set, now: datetime) -> None:
+    """One job a webhook sends the turn's deliveries, in the order made. A failing webhook's job is brought forward
+    no sooner than FAILING_PAUSE_S: while a receiver is down, its queue is looked through every few seconds, not at
+    every turn (and a receiver back up hears of new changes within that pause)."""
+    pause = now + timedelta(seconds=FAILING_PAUSE_S)
     for webhook_id in sorted({webhook_id for _, webhook_id in queued}):
-        uow.outbox.deliver(webhook_id)  # one job a webhook sends the turn's deliveries, in the order made
+        uow.outbox.deliver(webhook_id, pause if webhook_id in failing else None)
     for user_id in sorted({user_id for user_id, email_due in added if email_due}):
         uow.outbox.email_digest(user_id, email_after_s)
 
@@ -115,7 +121,8 @@ def _told(person: Person, event: TicketEvent) -> Optional[str]:
     return events.first_of(chosen) if chosen else None
 
 
-def _deliveries(webhooks: Sequence[Webhook], event: TicketEvent, ticket) -> list[dict]:
+def _deliveries(webhooks: Sequence[Webhook], event: TicketEvent, ticket, now: datetime) -> list[dict]:
+    """The deliveries of a change set, due `now` by the worker's clock (the one their sending compares with)."""
     rows = []
     for webhook in (webhook for webhook in webhooks if event.kinds & set(webhook.events)):
         delivery_id = uuid.uuid4()
@@ -129,6 +136,7 @@ def _deliveries(webhooks: Sequence[Webhook], event: TicketEvent, ticket) -> list
                 "changeset": uuid.UUID(event.changeset),
                 "event": name,
                 "body": body,
+                "due": now,
             }
         )
     return rows

@@ -6,7 +6,8 @@ in (each ticket's go out in this order), and `due`, when its next attempt may go
 index over the pending ones finds a webhook's queue, and each ticket's head in it.
 
 Existing rows keep their order: `seq` follows their creation, and for deliveries made in one transaction the
-order of the jobs that were queued for them (procrastinate's job ids grew in the order the worker made them).
+order of the jobs that were queued for them (procrastinate's job ids grew in the order the worker made them); a
+pending one keeps its retry time. The waiting per-delivery jobs become one job per webhook (and back, on downgrade).
 
 Revision ID: 0033
 Revises: 0032
@@ -26,15 +27,41 @@ depends_on: Union[str, Sequence[str], None] = None
 _NUMBER = """
 UPDATE webhook_deliveries d SET seq = numbered.n
 FROM (
-    SELECT d2.delivery_id, row_number() OVER (ORDER BY d2.created, j.id NULLS LAST, d2.delivery_id) AS n
+    SELECT d2.delivery_id, row_number() OVER (ORDER BY d2.created, j.first_job NULLS LAST, d2.delivery_id) AS n
     FROM webhook_deliveries d2
-    LEFT JOIN procrastinate_jobs j ON j.task_name = 'iris.deliver' AND j.args->>'delivery_id' = d2.delivery_id::text
+    LEFT JOIN (
+        SELECT args->>'delivery_id' AS delivery_id, min(id) AS first_job FROM procrastinate_jobs
+        WHERE task_name = 'iris.deliver' GROUP BY 1
+    ) j ON j.delivery_id = d2.delivery_id::text
 ) numbered
 WHERE d.delivery_id = numbered.delivery_id
 """
 _RESTART = (
     "SELECT setval(pg_get_serial_sequence('webhook_deliveries', 'seq'), (SELECT max(seq) FROM webhook_deliveries))"
 )
+# A pending delivery waiting for its retry keeps its time (its job's scheduled_at: a backoff, or a Retry-After).
+_KEEP_RETRY_TIMES = """
+UPDATE webhook_deliveries d SET due = j.scheduled_at
+FROM procrastinate_jobs j
+WHERE d.status = 'pending' AND j.task_name = 'iris.deliver' AND j.status = 'todo'
+  AND j.args->>'delivery_id' = d.delivery_id::text AND j.scheduled_at > now()
+"""
+# The jobs change with the queue: one job a webhook instead of one a delivery (workers of the old code should be
+# stopped before upgrading: their per-ticket locks do not exclude the new per-webhook job).
+_WEBHOOK_JOBS = """
+DELETE FROM procrastinate_jobs WHERE task_name = 'iris.deliver' AND status = 'todo';
+INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args)
+SELECT 'iris', 'iris.deliver_webhook', 'webhook:' || webhook_id, 'webhook:' || webhook_id,
+       jsonb_build_object('webhook_id', webhook_id)
+FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id ORDER BY webhook_id;
+"""
+_DELIVERY_JOBS = """
+DELETE FROM procrastinate_jobs WHERE task_name = 'iris.deliver_webhook' AND status = 'todo';
+INSERT INTO procrastinate_jobs (queue_name, task_name, lock, args, scheduled_at)
+SELECT 'iris', 'iris.deliver', 'webhook:' || webhook_id || ':ticket:' || ticket_id,
+       jsonb_build_object('delivery_id', delivery_id::text), CASE WHEN due > now() THEN due END
+FROM webhook_deliveries WHERE status = 'pending' ORDER BY seq;
+"""
 
 
 def upgrade() -> None:
@@ -49,6 +76,8 @@ def upgrade() -> None:
         "webhook_deliveries",
         sa.Column("due", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
     )
+    op.execute(_KEEP_RETRY_TIMES)
+    op.execute(_WEBHOOK_JOBS)
     pending = sa.text("status = 'pending'")
     queue = ["webhook_id", "seq"]
     op.create_index("ix_webhook_deliveries_queue", "webhook_deliveries", queue, postgresql_where=pending)
@@ -61,6 +90,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute(_DELIVERY_JOBS)  # the old code's queue: a job per pending delivery, in order
     op.drop_index("ix_webhook_deliveries_ticket_queue", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_queue", table_name="webhook_deliveries")
     op.drop_column("webhook_deliveries", "due")

@@ -3,15 +3,20 @@ receiver's answers and the clock in the test's hands: retries and their backoff,
 others flow on, the bounded number of attempts, turning a failing webhook off, the address check at delivery time,
 a secret that can no longer be opened, and the job queued again for what is left."""
 
+import json
+import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
+import psycopg2
 import pytest
 from sqlalchemy import text
 
 from iris.db import make_session_factory
+from iris.jobs import handlers
 from iris.jobs.tasks import DELIVER_WEBHOOK
 from iris.outbound.client import Outcome, post
 from iris.sealing import Sealer
@@ -252,3 +257,86 @@ def test_at_delivery_a_target_that_is_or_resolves_to_an_inner_address_is_refused
     send_due(units, webhook_id, allowing, Clock())
     error = row(app, "SELECT error FROM webhook_attempts WHERE delivery_id = :d", d=again)[0]
     assert not error.startswith("refused: "), "allowed: it was tried (nothing listens there, so it failed)"
+
+
+def test_tickets_go_side_by_side_on_the_pool_each_in_order_and_each_delivery_once(app, units):
+    webhook_id = webhook(units)
+    made = [pending(app, webhook_id, ticket_id=n % 6) for n in range(30)]
+    send, clock = answering(200), Clock()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sent = deliveries.send_due(units, webhook_id, POLICY, send, Sealer(KEY).open, clock, pool=pool)
+    assert sent.states == Counter(delivered=30) and sorted(send.sent) == sorted(made)
+    for ticket in range(6):
+        mine = [d for d in send.sent if made.index(d) % 6 == ticket]
+        assert mine == [d for d in made if made.index(d) % 6 == ticket], "each ticket's deliveries in the order made"
+
+
+def test_no_call_starts_after_the_batch_s_time_and_what_was_not_tried_stays_due(app, units):
+    webhook_id = webhook(units)
+    made = [pending(app, webhook_id) for _ in range(5)]
+
+    def slow(url, body, headers):
+        time.sleep(0.2)
+        return Outcome(200, None, None, 200)
+
+    opener = Sealer(KEY).open
+    sent = deliveries.send_due(units, webhook_id, POLICY, slow, opener, Clock(), ends=time.monotonic() + 0.3)
+    assert sent.states == Counter(delivered=2) and sent.full, "two calls started in time; more is due"
+    untried = row(app, "SELECT count(*), max(attempts) FROM webhook_deliveries WHERE status = 'pending'")
+    assert tuple(untried) == (3, 0)
+    assert not deliveries.send_due(units, webhook_id, POLICY, slow, opener, Clock(), ends=time.monotonic()).states
+    assert row(app, "SELECT status FROM webhook_deliveries WHERE delivery_id = :d", d=made[-1])[0] == "pending"
+
+
+def test_a_send_that_fails_inside_iris_is_an_attempt_to_retry_and_the_batch_is_still_recorded(app, units):
+    webhook_id = webhook(units)
+    broken, fine = pending(app, webhook_id, ticket_id=1), pending(app, webhook_id, ticket_id=2)
+
+    def send(url, body, headers):
+        if headers["Iris-Delivery"] == str(broken):
+            raise RuntimeError("a bug")
+        return Outcome(200, None, None, 5)
+
+    assert send_due(units, webhook_id, send, Clock()).states == Counter(retry=1, delivered=1)
+    error = row(app, "SELECT error FROM webhook_attempts WHERE delivery_id = :d", d=broken)[0]
+    assert error == "internal error: RuntimeError" and row(app, "SELECT attempts FROM webhook_deliveries "
+                                                           "WHERE delivery_id = :d", d=fine)[0] == 1  # fmt: skip
+
+
+def test_a_job_that_meets_an_error_of_iris_s_own_comes_back_after_a_pause_instead_of_looping(app, units):
+    webhook_id = webhook(units)
+    pending(app, webhook_id)
+
+    def broken_key(sealed):
+        raise RuntimeError("the database went away")
+
+    deps = handlers.Deps(units=units, policy=POLICY, send=answering(200), open_secret=broken_key, letterhead=None,
+                         send_mail=None, email_after_s=0, kept=None)  # fmt: skip
+    handlers.drain(deps, webhook_id)
+    assert row(app, "SELECT attempts, status FROM webhook_deliveries") == (0, "pending")
+    waits = row(app, "SELECT scheduled_at - now() FROM procrastinate_jobs WHERE task_name = 'iris.deliver_webhook'")[0]
+    assert timedelta(seconds=50) < waits <= timedelta(seconds=handlers.PAUSE_AFTER_ERROR_S)
+
+
+def test_a_job_brought_forward_wakes_the_workers_and_a_later_time_never_delays_a_waiting_job(app, units):
+    webhook_id = webhook(units)
+    jobs = "SELECT count(*), min(scheduled_at) FROM procrastinate_jobs"
+    listener = psycopg2.connect(app.engine.url.render_as_string(hide_password=False).replace("+psycopg2", ""))
+    listener.autocommit = True
+    try:
+        listener.cursor().execute('LISTEN "procrastinate_queue_v1#iris"')
+        in_an_hour = datetime.now(timezone.utc) + timedelta(hours=1)
+        for at in (in_an_hour, in_an_hour + timedelta(hours=1), None):
+            with units() as uow:
+                uow.outbox.deliver(webhook_id, at)
+                uow.commit()
+            assert row(app, jobs) == (1, None if at is None else in_an_hour), "one job, at the earliest time asked"
+        listener.poll()
+        told = [json.loads(n.payload)["type"] for n in listener.notifies]
+    finally:
+        listener.close()
+    assert told == ["job_inserted", "job_inserted"], "the insert's trigger, then the bring-forward's own NOTIFY"
+    with units() as uow:
+        uow.outbox.deliver(webhook_id, in_an_hour)  # the worker's come_back, asking for later
+        uow.commit()
+    assert row(app, jobs) == (1, None), "still at once"

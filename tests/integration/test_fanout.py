@@ -2,7 +2,7 @@
 journal is passed on here, by hand, as the worker's turns do."""
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, text
@@ -210,3 +210,14 @@ def test_a_turn_reads_and_writes_in_statements_whose_number_does_not_grow_with_i
     # Each ticket: bob (assigned) and cy (asked for new tickets) hear of it; ann and bob, who watch, of its comment.
     assert len(world.inbox()) == 21 * 4
     assert world.sql("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'iris.send_email'")[0][0] == 1
+
+
+def test_a_failing_webhook_s_job_is_not_brought_forward_at_every_turn(world):
+    hook = {"url": "https://93.184.215.14/h", "secret": "s" * 16, "events": ["created"]}
+    failing = webhooks.register_webhook(world.uow(), hook, sealer=Sealer("k" * 32), allow_hosts=()).webhook_id
+    healthy = webhooks.register_webhook(world.uow(), hook, sealer=Sealer("k" * 32), allow_hosts=()).webhook_id
+    world.sql("UPDATE webhooks SET failing_since = :at WHERE webhook_id = :w", at=NOW, w=failing)
+    open_as(world, "ann", title="While the receiver is down")
+    world.run_jobs()
+    jobs = dict(world.sql("SELECT args->>'webhook_id', scheduled_at FROM procrastinate_jobs"))
+    assert jobs == {str(healthy): None, str(failing): NOW + timedelta(seconds=fanout.FAILING_PAUSE_S)}

@@ -305,3 +305,45 @@ def test_every_ticket_s_reporter_and_assignee_watch_it_after_the_upgrade_but_nev
         assignees = set(conn.execute(text("SELECT ticket_id, assignee FROM tickets WHERE assignee IS NOT NULL")).all())
     engine.dispose()
     assert watching == assignees | {(1, "rep")}
+
+
+def test_the_delivery_queue_migration_keeps_order_and_retry_times_and_turns_jobs_around(databases):
+    url = initdb_database(databases)
+    migrate.upgrade(url, "0032")
+    engine = create_engine(url)
+    later = datetime(2099, 1, 1, tzinfo=UTC)
+    made = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO webhooks (webhook_id, url, secret_sealed, events, created_by) "
+                          "VALUES (7, 'https://93.184.215.14/h', 'x', '{created}', 'boss')"))  # fmt: skip
+        # Made in one turn (one `created`), their jobs queued in this order: c, a, b; b waits for a retry; d is done.
+        for name, status in (("a", "pending"), ("b", "pending"), ("c", "pending"), ("d", "delivered")):
+            conn.execute(text("INSERT INTO webhook_deliveries (delivery_id, webhook_id, ticket_id, changeset, event, "
+                              "body, status, created) VALUES (:id, 7, 1, gen_random_uuid(), 'created', '{}', :s, :at)"),
+                         {"id": DELIVERY_IDS[name], "s": status, "at": made})  # fmt: skip
+        for name in ("c", "a", "b"):
+            args = f'{{"delivery_id": "{DELIVERY_IDS[name]}"}}'
+            conn.execute(text("INSERT INTO procrastinate_jobs (queue_name, task_name, lock, args, scheduled_at) "
+                              "VALUES ('iris', 'iris.deliver', 'webhook:7:ticket:1', :args, :at)"),
+                         {"args": args, "at": later if name == "b" else None})  # fmt: skip
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        order = [r[0] for r in conn.execute(text("SELECT delivery_id::text FROM webhook_deliveries WHERE status = "
+                                                 "'pending' ORDER BY seq"))]  # fmt: skip
+        due_b = conn.execute(text("SELECT due FROM webhook_deliveries WHERE delivery_id = :id"),
+                             {"id": DELIVERY_IDS["b"]}).scalar()  # fmt: skip
+        jobs = conn.execute(text("SELECT task_name, lock, queueing_lock, args FROM procrastinate_jobs")).all()
+    assert order == [DELIVERY_IDS[n] for n in ("c", "a", "b")] and due_b == later
+    assert jobs == [("iris.deliver_webhook", "webhook:7", "webhook:7", {"webhook_id": 7})]
+
+    migrate.downgrade(url, "0032")
+    with engine.connect() as conn:
+        jobs = conn.execute(text("SELECT task_name, args->>'delivery_id', scheduled_at FROM procrastinate_jobs "
+                                 "ORDER BY id")).all()  # fmt: skip
+        kept = conn.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar()
+    engine.dispose()
+    assert [(task, delivery) for task, delivery, _ in jobs] == [("iris.deliver", DELIVERY_IDS[n]) for n in "cab"]
+    assert [at for _, _, at in jobs] == [None, None, later] and kept == 4
+
+
+DELIVERY_IDS = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate("abcd", 1)}
