@@ -1,10 +1,10 @@
 """Tickets one at a time: add, read, lock, change and delete."""
 
 import functools
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Sequence
 
-from sqlalchemy import Select, bindparam, delete, func, insert, literal, select, true
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Select, Text, any_, bindparam, delete, func, insert, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from iris.models import Comment, Ticket, User, Workflow
@@ -44,19 +44,32 @@ def _watchers() -> Select:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _open_statement(names: tuple[str, ...]) -> Select:
+    # Built once per set of fields, with bound parameters: building it per call cost more than running it.
+    columns = Ticket.__table__.c
+    values = [bindparam(f"v_{name}", type_=columns[name].type).label(name) for name in names]
+    source = select(*values, Workflow.name, Workflow.initial_status).where(Workflow.name == bindparam("workflow"))
+    opened = insert(Ticket).from_select([*names, "workflow", "status"], source).returning(*columns).cte("opened")
+    named = func.lower(User.username) == any_(bindparam("watchers", type_=ARRAY(Text)))
+    watching = insert(TicketWatcher).from_select(
+        ["ticket_id", "user_id"], select(opened.c.ticket_id, User.user_id).select_from(opened).join(User, named)
+    )
+    return select(aliased(Ticket, opened)).add_cte(watching.cte("watching"))
+
+
 class TicketRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def open(self, workflow: str, **fields: Any) -> Optional[Ticket]:
-        """A new ticket in the initial status of `workflow`, written and read back in one statement (INSERT
-        ... SELECT the status from the workflow ... RETURNING, triggers' values included); None when there
-        is no such workflow."""
-        columns = Ticket.__table__.c
-        values = [literal(value, columns[name].type).label(name) for name, value in fields.items()]
-        source = select(*values, Workflow.name, Workflow.initial_status).where(Workflow.name == workflow)
-        statement = insert(Ticket).from_select([*fields, "workflow", "status"], source).returning(Ticket)
-        return self.session.scalars(statement).one_or_none()
+    def open(self, workflow: str, watchers: Sequence[str] = (), **fields: Any) -> Optional[Ticket]:
+        """A new ticket in the initial status of `workflow`, with the users named in `watchers` (lower case)
+        watching it, written and read back in one statement (INSERT ... SELECT the status from the workflow ...
+        RETURNING, triggers' values included, and the watchers' INSERT beside it); None when there is no such
+        workflow. One round trip, not two: each costs a create a wait for the database on a busy host."""
+        statement = _open_statement(tuple(fields))
+        params = {**{f"v_{name}": value for name, value in fields.items()}, "workflow": workflow}
+        return self.session.scalars(statement, {**params, "watchers": list(watchers)}).one_or_none()
 
     def get(self, ticket_id: int) -> Optional[Ticket]:
         return self.session.get(Ticket, ticket_id)

@@ -20,7 +20,7 @@ from iris.services.preconditions import Precondition
 from iris.services.rights import may_assign, may_edit_ticket
 from iris.services.unit_of_work import UnitOfWork
 from iris.services.users import assignable
-from iris.services.watchers import auto_watch
+from iris.services.watchers import auto_watch, watching_names
 
 RECENT_COMMENTS = 20
 HISTORY_EMBEDDED = 10  # a listed ticket's newest journal entries; all of them: its own history route
@@ -43,11 +43,11 @@ def open_ticket(uow: UnitOfWork, data: TicketCreate, key: Optional[KeyUse] = Non
     def create() -> Ticket:
         may_assign(uow.actor, data.assignee)
         fields = {**data.model_dump(exclude={"workflow"}), "assignee": assignable(uow, data.assignee)}
-        ticket = uow.tickets.open(data.workflow, **fields, reporter=uow.actor.username)
+        watchers = watching_names(uow.actor.username, fields["assignee"])  # the reporter and assignee watch it
+        ticket = uow.tickets.open(data.workflow, watchers, **fields, reporter=uow.actor.username)
         if ticket is None:
             raise RuleBroken({"workflow": f"there is no workflow named {data.workflow!r}"})
         uow.journal.add(ticket.ticket_id, "created", new=snapshot(ticket))
-        auto_watch(uow, ticket.ticket_id, ticket.reporter, ticket.assignee)
         return ticket
 
     with uow:

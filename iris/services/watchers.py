@@ -20,8 +20,14 @@ NO_ANONYMOUS = "the built-in `anonymous` account cannot watch tickets; send a to
 
 
 def auto_watch(uow: UnitOfWork, ticket_id: int, *usernames: Optional[str]) -> None:
-    """The ticket's reporter or new assignee starts watching it, in the caller's unit of work."""
-    uow.watchers.add(ticket_id, [name for name in usernames if name and name.lower() != ANONYMOUS.username])
+    """The ticket's new assignee starts watching it, in the caller's unit of work (a new ticket's reporter and
+    assignee watch it from the statement that opens it: `watching_names`)."""
+    uow.watchers.add(ticket_id, watching_names(*usernames))
+
+
+def watching_names(*usernames: Optional[str]) -> list[str]:
+    """Of these, the names (lower case) that watch automatically: anyone but nobody and the `anonymous` account."""
+    return sorted({name.lower() for name in usernames if name and name.lower() != ANONYMOUS.username})
 
 
 def list_watchers(uow: UnitOfWork, ticket_id: int) -> list[Row]:

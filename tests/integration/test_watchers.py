@@ -2,6 +2,7 @@
 
 import pytest
 import webtest
+from sqlalchemy import event
 
 from iris.services import tokens, users
 from tests.integration.identities import _uow, make_cast
@@ -32,6 +33,19 @@ def test_the_reporter_and_the_assignee_watch_a_new_ticket(http, cast):
     assert all(set(w) == {"username", "display_name", "since"} and w["since"].endswith("+00:00") for w in listed)
     # the cast's ticket was reported by rep2 and assigned to asg through the services
     assert watchers(http, cast.ticket_id, cast.headers["reporter"]) == ["rep2", "asg"]
+
+
+def test_a_new_ticket_and_its_watchers_are_written_by_one_statement(http, cast, required):
+    statements = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(required.engine, "before_cursor_execute", listener)
+    try:
+        ticket = new_ticket(http, cast.headers["agent"], assignee="ASG")  # any case: the account is asg
+    finally:
+        event.remove(required.engine, "before_cursor_execute", listener)
+    writes = [s.split("(")[0].strip() for s in statements if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+    assert writes == ["WITH opened AS", "INSERT INTO ticket_history"], "no round trip of its own for the watchers"
+    assert sorted(watchers(http, ticket["ticket_id"], cast.headers["agent"])) == ["agent", "asg"]
 
 
 def test_each_new_assignee_starts_watching_and_unassigning_keeps_the_watchers(http, cast):

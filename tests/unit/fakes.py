@@ -123,9 +123,13 @@ class FakeTicketRepository(Repository):
         self.tx.state.tickets[ticket.ticket_id] = ticket
         return ticket
 
-    def open(self, workflow: str, **fields: Any) -> Optional[Ticket]:
+    def open(self, workflow: str, watchers=(), **fields: Any) -> Optional[Ticket]:
         definition = self.tx.state.workflows.get(workflow)
-        return None if definition is None else self.add(**fields, workflow=workflow, status=definition.initial)
+        if definition is None:
+            return None
+        ticket = self.add(**fields, workflow=workflow, status=definition.initial)
+        FakeWatcherRepository(self.tx).add(ticket.ticket_id, watchers)
+        return ticket
 
     def get(self, ticket_id: int) -> Optional[Ticket]:
         return self.tx.state.tickets.get(ticket_id)
