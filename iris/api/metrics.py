@@ -63,6 +63,11 @@ class Readings:
         yield GaugeMetricFamily(
             "iris_changes_untold", "Journal entries the worker has yet to pass on", value=self.readings.untold
         )
+        yield GaugeMetricFamily(
+            "iris_webhook_deliveries_pending",
+            "Webhook deliveries still to be sent or waiting for a retry",
+            value=self.readings.pending,
+        )
 
 
 def metrics_page(request, response):

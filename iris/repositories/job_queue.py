@@ -10,6 +10,7 @@ _DEPTH = text(
 )
 _FAILED = text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'")
 _UNTOLD = text("SELECT count(*) FROM ticket_history WHERE NOT told")  # its partial index: the backlog's size
+_PENDING = text("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")  # ix_webhook_deliveries_queue
 
 
 class JobQueueRepository:
@@ -25,3 +26,7 @@ class JobQueueRepository:
     def untold(self) -> int:
         """Journal entries the worker has yet to pass on."""
         return self.session.scalar(_UNTOLD) or 0
+
+    def pending_deliveries(self) -> int:
+        """Webhook deliveries still to be sent, or waiting for a retry."""
+        return self.session.scalar(_PENDING) or 0

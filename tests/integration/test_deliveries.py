@@ -187,4 +187,4 @@ def test_metrics_show_the_backlog_of_changes_to_pass_on_and_of_jobs(api, receive
     assert fanout.relay(units(), None, datetime.now(timezone.utc)).deliveries == 1
     scraped = api.get("/metrics").text
     assert "iris_changes_untold 0.0" in scraped and 'iris_jobs{job="iris.deliver_webhook",state="todo"} 1.0' in scraped
-    assert "iris_jobs_failed 0.0" in scraped
+    assert "iris_jobs_failed 0.0" in scraped and "iris_webhook_deliveries_pending 1.0" in scraped
