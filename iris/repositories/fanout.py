@@ -120,12 +120,7 @@ class FanoutRepository:
 
     def add_notifications(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, bool]]:
         """Adds those not there yet (a job run twice adds nothing twice); returns (user_id, email_due) of the new."""
-        added = []
-        for chunk in _chunks(rows):
-            statement = pg_insert(Notification).values(chunk).on_conflict_do_nothing()
-            returning = statement.returning(Notification.user_id, Notification.email_due)
-            added += [tuple(row) for row in self.session.execute(returning)]
-        return added
+        return self._add_new(Notification, rows, Notification.user_id, Notification.email_due)
 
     def active_webhooks(self) -> Sequence[Webhook]:
         return self.session.scalars(select(Webhook).where(Webhook.active).order_by(Webhook.webhook_id)).all()
@@ -133,11 +128,14 @@ class FanoutRepository:
     def add_deliveries(self, rows: Sequence[dict[str, Any]]) -> list[tuple[uuid.UUID, int]]:
         """Adds those not there yet, in the order given (their `seq`); returns (delivery_id, webhook_id) of the new
         ones, to be sent."""
+        return self._add_new(WebhookDelivery, rows, WebhookDelivery.delivery_id, WebhookDelivery.webhook_id)
+
+    def _add_new(self, model, rows: Sequence[dict[str, Any]], *returning) -> list[tuple]:
+        """INSERT ... ON CONFLICT DO NOTHING, CHUNK rows a statement, in order; `returning` of the rows added."""
         added = []
         for chunk in _chunks(rows):
-            statement = pg_insert(WebhookDelivery).values(chunk).on_conflict_do_nothing()
-            returning = statement.returning(WebhookDelivery.delivery_id, WebhookDelivery.webhook_id)
-            added += [tuple(row) for row in self.session.execute(returning)]
+            statement = pg_insert(model).values(chunk).on_conflict_do_nothing().returning(*returning)
+            added += [tuple(row) for row in self.session.execute(statement)]
         return added
 
     def drop_watchers(self, ticket_id: int) -> None:
