@@ -40,8 +40,11 @@ JOBS = Table(
 )
 
 
+WEBHOOK_LOCK = "webhook:"  # + the webhook's id: its job's lock and queueing lock
+
+
 def webhook_lock(webhook_id: int) -> str:
-    return f"webhook:{webhook_id}"
+    return f"{WEBHOOK_LOCK}{webhook_id}"
 
 
 def email_lock(user_id: int) -> str:

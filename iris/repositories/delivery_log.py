@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 from sqlalchemy import and_, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from iris.jobs import tasks
 from iris.models_notify import Webhook, WebhookAttempt, WebhookDelivery
 
 if TYPE_CHECKING:  # httpx stays out of the web process, which never sends deliveries
@@ -28,7 +29,7 @@ _HEADS = (
 _NEXT_DUE = text(f"SELECT min(due) FROM ({_HEADS.format(where='AND webhook_id = :webhook_id')}) heads")
 _IDLE_DUE = text(
     f"SELECT DISTINCT heads.webhook_id FROM ({_HEADS.format(where='')}) heads WHERE heads.due <= :now "
-    "AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.lock = 'webhook:' || heads.webhook_id "
+    "AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.lock = :lock_prefix || heads.webhook_id "
     "AND j.status IN ('todo', 'doing')) ORDER BY 1"
 )
 
@@ -68,7 +69,8 @@ class DeliveryLogRepository:
 
     def idle_due(self, now: datetime) -> list[int]:
         """Webhooks with a delivery that may go now and no job queued or running to send it."""
-        return [row[0] for row in self.session.execute(_IDLE_DUE, {"now": now})]
+        params = {"now": now, "lock_prefix": tasks.WEBHOOK_LOCK}  # the lock tasks.webhook_lock gives
+        return [row[0] for row in self.session.execute(_IDLE_DUE, params)]
 
     def still_pending(self, delivery_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         """Those still pending, locked, with their attempts so far (the others were deleted with their webhook, or
